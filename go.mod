@@ -1,0 +1,3 @@
+module github.com/argilla-authproxy/authproxy
+
+go 1.26
