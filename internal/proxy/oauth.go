@@ -1,0 +1,267 @@
+package proxy
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/argilla-authproxy/authproxy/internal/argilla"
+	"github.com/argilla-authproxy/authproxy/internal/config"
+	"github.com/argilla-authproxy/authproxy/internal/providers"
+	"github.com/argilla-authproxy/authproxy/internal/session"
+)
+
+// maxFlowCookies bounds the login-state cookies one browser collects from
+// logins it started and never finished; past it they are all cleared.
+const maxFlowCookies = 8
+
+// handleProviders lists the providers in Argilla's shape, so Argilla's
+// sign-in page shows one button for each.
+func (s *Server) handleProviders(w http.ResponseWriter, r *http.Request) {
+	type item struct {
+		Name string `json:"name"`
+	}
+	items := []item{}
+	if s.cfg.Enabled {
+		for _, name := range s.order {
+			items = append(items, item{Name: name})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) lookupProvider(w http.ResponseWriter, r *http.Request) (providers.Provider, config.Provider, bool) {
+	name := chi.URLParam(r, "provider")
+	provider, ok := s.providers[name]
+	if !ok || !s.cfg.Enabled {
+		writeDetail(w, http.StatusNotFound, "OAuth Provider '"+name+"' not found")
+		return nil, config.Provider{}, false
+	}
+	for _, p := range s.cfg.Providers {
+		if p.Name == name {
+			return provider, p, true
+		}
+	}
+	writeDetail(w, http.StatusNotFound, "OAuth Provider '"+name+"' not found")
+	return nil, config.Provider{}, false
+}
+
+// handleAuthentication starts a login: it stores state, nonce and PKCE
+// verifier in a cookie of this login's own and redirects to the provider.
+// Unlike Argilla, it copies no query parameter into the provider URL, so a
+// crafted link cannot change the redirect URI or the scopes.
+func (s *Server) handleAuthentication(w http.ResponseWriter, r *http.Request) {
+	provider, cfg, ok := s.lookupProvider(w, r)
+	if !ok {
+		return
+	}
+
+	flow := session.NewFlow(cfg.Name, s.redirectURI(r, cfg), s.now(), FlowTTL)
+	target, err := provider.AuthCodeURL(r.Context(), providers.Request{
+		State: flow.State, Nonce: flow.Nonce, CodeVerifier: flow.CodeVerifier, RedirectURI: flow.RedirectURI,
+	})
+	if err != nil {
+		s.logger(r).Error("login start failed", slog.String("provider", cfg.Name), slog.Any("error", err))
+		writeDetail(w, http.StatusServiceUnavailable,
+			"the identity provider "+cfg.Name+" is not reachable; try again in a moment")
+		return
+	}
+	value, err := s.keys.EncodeFlow(flow)
+	if err != nil {
+		s.logger(r).Error("encode login state failed", slog.Any("error", err))
+		writeDetail(w, http.StatusInternalServerError, "could not start the login")
+		return
+	}
+
+	s.clearStaleFlows(w, r)
+	http.SetCookie(w, &http.Cookie{
+		Name:     session.FlowCookieName(flow.State),
+		Value:    value,
+		Path:     s.flowCookiePath(),
+		MaxAge:   int(FlowTTL.Seconds()),
+		HttpOnly: true,
+		Secure:   s.secureCookies(r),
+		SameSite: http.SameSiteLaxMode,
+	})
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// handleAccessToken finishes a login. It answers Argilla's web UI with
+// {"access_token", "token_type"} and sets the session cookie; errors use
+// Argilla's {"detail": ...} shape.
+func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
+	provider, cfg, ok := s.lookupProvider(w, r)
+	if !ok {
+		return
+	}
+	log := s.logger(r).With(slog.String("provider", cfg.Name))
+	query := r.URL.Query()
+	w.Header().Set("Cache-Control", "no-store")
+
+	if code := query.Get("error"); code != "" {
+		detail := "the identity provider reported an error: " + code
+		if description := query.Get("error_description"); description != "" {
+			detail += ": " + description
+		}
+		log.Warn("login failed at the provider", slog.String("error_code", code))
+		writeDetail(w, http.StatusUnauthorized, detail)
+		return
+	}
+	if query.Get("code") == "" {
+		writeDetail(w, http.StatusUnprocessableEntity, "'code' parameter was not found in callback request")
+		return
+	}
+	state := query.Get("state")
+	if state == "" {
+		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter was not found in callback request")
+		return
+	}
+
+	cookieName := session.FlowCookieName(state)
+	cookie, err := r.Cookie(cookieName)
+	if err != nil {
+		log.Warn("login rejected: no login state for this state parameter")
+		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter does not match")
+		return
+	}
+	// The flow cookie is single use: clear it before anything else is
+	// written, whatever the outcome.
+	http.SetCookie(w, s.expiredCookie(r, cookieName, s.flowCookiePath()))
+	flow, err := s.keys.DecodeFlow(cookie.Value, state, s.now())
+	if err != nil || flow.Provider != cfg.Name {
+		log.Warn("login rejected: invalid or expired login state")
+		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter does not match")
+		return
+	}
+	if !s.usedStates.Claim(state, flow.Expires, s.now()) {
+		log.Warn("login rejected: login state already used")
+		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter was already used; start the login again")
+		return
+	}
+
+	identity, err := provider.Exchange(r.Context(), providers.Request{
+		State: flow.State, Nonce: flow.Nonce, CodeVerifier: flow.CodeVerifier, RedirectURI: flow.RedirectURI,
+	}, query)
+	if err != nil {
+		var providerErr *providers.Error
+		status, detail := http.StatusBadGateway, "the login with "+cfg.Name+" failed"
+		if errors.As(err, &providerErr) {
+			status = providerErr.Status
+			detail = "the login with " + cfg.Name + " failed: " + providerErr.Message
+			if providerErr.Code != "" {
+				detail += " (" + providerErr.Code + ")"
+			}
+		}
+		log.Warn("login failed", slog.Any("error", err))
+		writeDetail(w, status, detail)
+		return
+	}
+	log = log.With(slog.String("subject", identity.Subject), slog.String("user", identity.Username))
+
+	user, err := s.provisioner.Provision(r.Context(), s.account(identity, cfg))
+	if err != nil {
+		var provisionErr *argilla.Error
+		status, detail := http.StatusBadGateway, "your Argilla account could not be set up"
+		if errors.As(err, &provisionErr) {
+			status, detail = provisionErr.Status, provisionErr.Message
+		}
+		log.Error("provisioning failed; no session issued", slog.Any("error", err))
+		writeDetail(w, status, detail)
+		return
+	}
+
+	now := s.now()
+	sess := session.Session{
+		ID: session.NewID(), Provider: cfg.Name, Subject: identity.Subject,
+		UserID: user.ID, Username: user.Username, APIKey: user.APIKey,
+		Issued: now, Expires: now.Add(s.cfg.SessionTTL),
+	}
+	value, err := s.keys.EncodeSession(sess)
+	if err != nil {
+		log.Error("encode session failed", slog.Any("error", err))
+		writeDetail(w, http.StatusInternalServerError, "could not create the session")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     session.CookieName,
+		Value:    value,
+		Path:     s.cfg.BasePath,
+		MaxAge:   int(s.cfg.SessionTTL.Seconds()),
+		HttpOnly: true,
+		Secure:   s.secureCookies(r),
+		SameSite: http.SameSiteLaxMode,
+	})
+	log.Info("signed in", slog.String("user_id", user.ID), slog.String("role", user.Role))
+	writeJSON(w, http.StatusOK, map[string]string{"access_token": s.keys.Token(sess), "token_type": "bearer"})
+}
+
+// account maps an identity to the Argilla account it should have, with
+// Argilla's rules: role from Keycloak's argilla_role:<role> realm roles
+// (highest wins), else owner for the USERNAME user, else annotator;
+// workspaces from argilla_workspace:<name> realm roles, else the allowed
+// workspaces.
+//
+// NOTE: the USERNAME rule trusts the provider's username; for providers whose
+// usernames are not unique (Google's email local part) it grants owner to
+// anyone with that local part, as Argilla does.
+func (s *Server) account(identity *providers.Identity, cfg config.Provider) argilla.Account {
+	a := argilla.Account{
+		Provider: identity.Provider, Subject: identity.Subject,
+		Username: identity.Username, FirstName: identity.FirstName,
+		Role: "annotator", Workspaces: s.cfg.AllowedWorkspaces, Sync: cfg.SyncUser,
+	}
+	if s.cfg.OwnerUsername != "" && identity.Username == s.cfg.OwnerUsername {
+		a.Role = "owner"
+	}
+
+	rank := map[string]int{"annotator": 1, "admin": 2, "owner": 3}
+	best, workspaces := "", []string(nil)
+	for _, role := range identity.RealmRoles {
+		if name, ok := strings.CutPrefix(role, "argilla_role:"); ok && rank[name] > rank[best] {
+			best = name
+		}
+		if name, ok := strings.CutPrefix(role, "argilla_workspace:"); ok && name != "" {
+			workspaces = append(workspaces, name)
+		}
+	}
+	if best != "" {
+		a.Role = best
+	}
+	if len(workspaces) > 0 {
+		a.Workspaces = workspaces
+	}
+	return a
+}
+
+func (s *Server) flowCookiePath() string {
+	return s.cfg.BasePath + "api/v1/oauth2/"
+}
+
+// clearStaleFlows clears every login-state cookie once a browser holds
+// maxFlowCookies of them, so abandoned logins cannot crowd out the session
+// cookie.
+func (s *Server) clearStaleFlows(w http.ResponseWriter, r *http.Request) {
+	var stale []string
+	for _, c := range r.Cookies() {
+		if strings.HasPrefix(c.Name, session.FlowCookiePrefix) {
+			stale = append(stale, c.Name)
+		}
+	}
+	if len(stale) < maxFlowCookies {
+		return
+	}
+	for _, name := range stale {
+		http.SetCookie(w, s.expiredCookie(r, name, s.flowCookiePath()))
+	}
+}
+
+func (s *Server) expiredCookie(r *http.Request, name, path string) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: "", Path: path, MaxAge: -1,
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
+	}
+}

@@ -1,0 +1,153 @@
+// Package proxy serves Argilla's OAuth endpoints, issues sessions and
+// forwards every other request to Argilla, as the signed-in user when the
+// request carries a valid session.
+package proxy
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/argilla-authproxy/authproxy/internal/argilla"
+	"github.com/argilla-authproxy/authproxy/internal/config"
+	"github.com/argilla-authproxy/authproxy/internal/providers"
+	"github.com/argilla-authproxy/authproxy/internal/session"
+)
+
+// FlowTTL is how long a login may take from the redirect to the provider
+// to the access-token request.
+const FlowTTL = 10 * time.Minute
+
+// maxPendingStates bounds the memory used to reject replayed flow cookies.
+const maxPendingStates = 100_000
+
+// Provisioner creates or finds the Argilla account for a sign-in.
+type Provisioner interface {
+	Provision(ctx context.Context, a argilla.Account) (*argilla.User, error)
+	EnsureWorkspaces(ctx context.Context, names []string) ([]argilla.Workspace, error)
+}
+
+// Server is the HTTP handler of one authproxy process.
+type Server struct {
+	cfg         *config.Config
+	keys        *session.Keys
+	providers   map[string]providers.Provider
+	order       []string
+	provisioner Provisioner
+	usedStates  *session.UsedStates
+	forward     *httputil.ReverseProxy
+	log         *slog.Logger
+	now         func() time.Time
+	ready       atomic.Bool
+	handler     http.Handler
+}
+
+// New returns a Server. Start begins the background start-up work.
+func New(cfg *config.Config, keys *session.Keys, list []providers.Provider, p Provisioner, log *slog.Logger) *Server {
+	s := &Server{
+		cfg:         cfg,
+		keys:        keys,
+		providers:   map[string]providers.Provider{},
+		provisioner: p,
+		usedStates:  session.NewUsedStates(maxPendingStates),
+		log:         log,
+		now:         time.Now,
+	}
+	for _, provider := range list {
+		s.providers[provider.Name()] = provider
+		s.order = append(s.order, provider.Name())
+	}
+	s.forward = s.newReverseProxy()
+	s.handler = s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.requestID, s.recoverPanic)
+
+	base := strings.TrimSuffix(s.cfg.BasePath, "/")
+	r.Get(base+"/authproxy/ping", s.handlePing)
+	r.Get(base+"/authproxy/ready", s.handleReady)
+	r.Get(base+"/authproxy/sign-out", s.handleSignOut)
+	r.Post(base+"/authproxy/sign-out", s.handleSignOut)
+
+	r.Get(base+"/api/v1/oauth2/providers", s.handleProviders)
+	r.Get(base+"/api/v1/oauth2/providers/{provider}/authentication", s.handleAuthentication)
+	r.Get(base+"/api/v1/oauth2/providers/{provider}/access-token", s.handleAccessToken)
+
+	r.NotFound(s.handleForward)
+	r.MethodNotAllowed(s.handleForward)
+	return r
+}
+
+// Start creates the allowed workspaces and reads every provider's discovery
+// document, retrying with backoff until each succeeds or ctx ends. The
+// readiness endpoint answers 200 from then on.
+func (s *Server) Start(ctx context.Context) {
+	go func() {
+		if !s.cfg.Enabled {
+			s.ready.Store(true)
+			return
+		}
+		retry(ctx, s.log, "create allowed workspaces", func(ctx context.Context) error {
+			_, err := s.provisioner.EnsureWorkspaces(ctx, s.cfg.AllowedWorkspaces)
+			return err
+		})
+		for _, name := range s.order {
+			provider := s.providers[name]
+			retry(ctx, s.log.With(slog.String("provider", name)), "read provider discovery", provider.Check)
+		}
+		if ctx.Err() == nil {
+			s.ready.Store(true)
+			s.log.Info("ready", slog.Any("workspaces", s.cfg.AllowedWorkspaces), slog.Any("providers", s.order))
+		}
+	}()
+}
+
+// retry calls step until it succeeds or ctx ends, waiting 0.5 s, 1 s, 2 s
+// and so on up to 30 s between attempts, and logs each failure.
+func retry(ctx context.Context, log *slog.Logger, what string, step func(context.Context) error) {
+	delay := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		attemptCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := step(attemptCtx)
+		cancel()
+		if err == nil {
+			return
+		}
+		log.Warn(what+" failed; retrying", slog.Int("attempt", attempt),
+			slog.Duration("retry_in", delay), slog.Any("error", err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+func (s *Server) handlePing(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("OK\n"))
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !s.ready.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("starting: waiting for Argilla and the identity providers\n"))
+		return
+	}
+	_, _ = w.Write([]byte("OK\n"))
+}
