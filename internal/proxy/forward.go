@@ -20,10 +20,10 @@ type signedInKey struct{}
 // apiKeyHeader is the header Argilla reads an API key from.
 const apiKeyHeader = "X-Argilla-Api-Key"
 
-// handleForward forwards a request to Argilla. A request that carries
-// authproxy's token must also carry the session cookie it belongs to; it
-// then reaches Argilla with the user's API key instead of the token. A
-// request without authproxy's token reaches Argilla unchanged apart from
+// handleForward forwards a request to Argilla. A request with authproxy's
+// token must also carry the session cookie the token belongs to. Argilla
+// then receives the user's API key in place of the token. A request
+// without authproxy's token reaches Argilla unchanged apart from
 // authproxy's cookies, so API-key clients such as the Python SDK work.
 func (s *Server) handleForward(w http.ResponseWriter, r *http.Request) {
 	sessionCookie := removeProxyCookies(r)

@@ -90,8 +90,8 @@ func (s *Server) handleAuthentication(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// handleAccessToken finishes a login. It answers Argilla's web UI with
-// {"access_token", "token_type"} and sets the session cookie; errors use
+// handleAccessToken finishes a login. It sets the session cookie and
+// returns {"access_token", "token_type"} to Argilla's web UI. Errors use
 // Argilla's {"detail": ...} shape.
 func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	provider, cfg, ok := s.lookupProvider(w, r)
@@ -205,8 +205,8 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 // workspaces from argilla_workspace:<name> realm roles, else the allowed
 // workspaces.
 //
-// NOTE: the USERNAME rule trusts the provider's username; for providers whose
-// usernames are not unique (Google's email local part) it grants owner to
+// NOTE: the USERNAME rule trusts the provider's username. Google's usernames
+// are email local parts, which are not unique, so there it grants owner to
 // anyone with that local part, as Argilla does.
 func (s *Server) account(identity *providers.Identity, cfg config.Provider) argilla.Account {
 	a := argilla.Account{

@@ -20,8 +20,8 @@ import (
 	"github.com/argilla-authproxy/authproxy/internal/session"
 )
 
-// stubProvider stands in for an identity provider at the interface the
-// proxy uses; the OIDC exchange itself is tested in package providers.
+// stubProvider replaces an identity provider at the interface the proxy
+// uses. Package providers tests the OIDC exchange itself.
 type stubProvider struct {
 	mu        sync.Mutex
 	requests  []providers.Request
@@ -85,7 +85,7 @@ type testProxy struct {
 	provider    *stubProvider
 	provisioner *stubProvisioner
 	upstream    *httptest.Server
-	// upstreamRequests receives every request Argilla's stand-in sees.
+	// upstreamRequests receives every request that reaches the upstream.
 	upstreamRequests chan *http.Request
 	upstreamStatus   int
 }

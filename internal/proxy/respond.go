@@ -22,8 +22,8 @@ func writeDetail(w http.ResponseWriter, status int, detail string) {
 	writeJSON(w, status, map[string]string{"detail": detail})
 }
 
-// writeUnauthorized writes Argilla's own 401 answer, which makes its web
-// UI sign out and show the sign-in page.
+// writeUnauthorized writes the 401 response Argilla itself sends, which
+// makes its web UI sign out and show the sign-in page.
 func writeUnauthorized(w http.ResponseWriter) {
 	writeJSON(w, http.StatusUnauthorized, map[string]any{
 		"detail": map[string]any{
@@ -49,7 +49,7 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 	})
 }
 
-// recoverPanic turns a panic in a handler into a 500 answer and a log line.
+// recoverPanic turns a panic in a handler into a 500 response and a log line.
 // http.ErrAbortHandler, which the reverse proxy uses to abort a response,
 // passes through.
 func (s *Server) recoverPanic(next http.Handler) http.Handler {
@@ -73,8 +73,9 @@ func (s *Server) logger(r *http.Request) *slog.Logger {
 	return s.log.With(slog.String("request_id", id))
 }
 
-// handleSignOut clears the session cookie. Argilla's web UI only forgets
-// its token on sign-out; this endpoint forgets the cookie too.
+// handleSignOut clears the session cookie. On sign-out Argilla's web UI
+// only deletes its token from local storage, so this endpoint clears the
+// cookie as well.
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, s.expiredCookie(r, "authproxy_session", s.cfg.BasePath))
 	w.Header().Set("Cache-Control", "no-store")
