@@ -90,6 +90,17 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 	upstream.Path = cfg.BasePath
 	client := argilla.NewClient(&upstream, cfg.ArgillaAPIKey, &http.Client{Timeout: 30 * time.Second})
 	server := proxy.New(cfg, keys, list, argilla.NewProvisioner(client, log), log)
+	if cfg.MetricsListen != "" {
+		metrics := proxy.NewMetrics()
+		server.UseMetrics(metrics)
+		metricsServer := &http.Server{Addr: cfg.MetricsListen, Handler: metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := metricsServer.ListenAndServe(); err != nil {
+				log.Error("metrics listener stopped", slog.String("address", cfg.MetricsListen), slog.Any("error", err))
+			}
+		}()
+		defer metricsServer.Close()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -13,9 +13,17 @@ import (
 	"github.com/argilla-authproxy/authproxy/internal/session"
 )
 
-// signedInKey marks a forwarded request made with a session; its value is
-// the Secure attribute for clearing the session cookie.
-type signedInKey struct{}
+// forwardKey is the context key of a forwardInfo.
+type forwardKey struct{}
+
+// forwardInfo travels with a forwarded request to ModifyResponse and
+// ErrorHandler.
+type forwardInfo struct {
+	started  time.Time
+	signedIn bool
+	// secure is the Secure attribute for clearing the session cookie.
+	secure bool
+}
 
 // apiKeyHeader is the header Argilla reads an API key from.
 const apiKeyHeader = "X-Argilla-Api-Key"
@@ -29,9 +37,10 @@ func (s *Server) handleForward(w http.ResponseWriter, r *http.Request) {
 	sessionCookie := removeProxyCookies(r)
 	removeHeaderSpellings(r.Header, apiKeyHeader, true)
 
+	info := forwardInfo{started: time.Now(), secure: s.secureCookies(r)}
 	token, hasBearer := bearerToken(r)
 	if !hasBearer || !session.IsToken(token) {
-		s.forward.ServeHTTP(w, r)
+		s.forward.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), forwardKey{}, info)))
 		return
 	}
 
@@ -42,14 +51,15 @@ func (s *Server) handleForward(w http.ResponseWriter, r *http.Request) {
 			http.SetCookie(w, s.expiredCookie(r, session.CookieName, s.cfg.BasePath))
 		}
 		writeUnauthorized(w)
+		s.metrics.forward(http.StatusUnauthorized, false, info.started)
 		return
 	}
 
 	r.Header.Del("Authorization")
 	removeHeaderSpellings(r.Header, apiKeyHeader, false)
 	r.Header.Set(apiKeyHeader, sess.APIKey)
-	ctx := context.WithValue(r.Context(), signedInKey{}, s.secureCookies(r))
-	s.forward.ServeHTTP(w, r.WithContext(ctx))
+	info.signedIn = true
+	s.forward.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), forwardKey{}, info)))
 }
 
 // sessionFor returns the session in cookie if token belongs to it.
@@ -158,11 +168,12 @@ func (s *Server) newReverseProxy() *httputil.ReverseProxy {
 		ModifyResponse: func(resp *http.Response) error {
 			// Argilla rejects the API key of a user who was deleted or
 			// whose key changed: the session is over.
-			secure, signedIn := resp.Request.Context().Value(signedInKey{}).(bool)
-			if signedIn && resp.StatusCode == http.StatusUnauthorized {
+			info, _ := resp.Request.Context().Value(forwardKey{}).(forwardInfo)
+			s.metrics.forward(resp.StatusCode, info.signedIn, info.started)
+			if info.signedIn && resp.StatusCode == http.StatusUnauthorized {
 				expired := &http.Cookie{
 					Name: session.CookieName, Path: s.cfg.BasePath, MaxAge: -1,
-					HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
+					HttpOnly: true, Secure: info.secure, SameSite: http.SameSiteLaxMode,
 				}
 				resp.Header.Add("Set-Cookie", expired.String())
 			}
@@ -172,6 +183,8 @@ func (s *Server) newReverseProxy() *httputil.ReverseProxy {
 			if errors.Is(err, context.Canceled) {
 				return
 			}
+			info, _ := r.Context().Value(forwardKey{}).(forwardInfo)
+			s.metrics.forward(http.StatusBadGateway, info.signedIn, info.started)
 			s.logger(r).Error("forward to Argilla failed", slog.Any("error", err))
 			writeDetail(w, http.StatusBadGateway, "Argilla is not reachable")
 		},

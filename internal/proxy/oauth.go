@@ -108,6 +108,7 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 			detail += ": " + description
 		}
 		log.Warn("login failed at the provider", slog.String("error_code", code))
+		s.metrics.login(cfg.Name, "provider_error")
 		writeDetail(w, http.StatusUnauthorized, detail)
 		return
 	}
@@ -125,6 +126,7 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	cookie, err := r.Cookie(cookieName)
 	if err != nil {
 		log.Warn("login rejected: no login state for this state parameter")
+		s.metrics.login(cfg.Name, "rejected")
 		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter does not match")
 		return
 	}
@@ -134,11 +136,13 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	flow, err := s.keys.DecodeFlow(cookie.Value, state, s.now())
 	if err != nil || flow.Provider != cfg.Name {
 		log.Warn("login rejected: invalid or expired login state")
+		s.metrics.login(cfg.Name, "rejected")
 		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter does not match")
 		return
 	}
 	if !s.usedStates.Claim(state, flow.Expires, s.now()) {
 		log.Warn("login rejected: login state already used")
+		s.metrics.login(cfg.Name, "rejected")
 		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter was already used; start the login again")
 		return
 	}
@@ -157,6 +161,7 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		log.Warn("login failed", slog.Any("error", err))
+		s.metrics.login(cfg.Name, "provider_error")
 		writeDetail(w, status, detail)
 		return
 	}
@@ -170,6 +175,7 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 			status, detail = provisionErr.Status, provisionErr.Message
 		}
 		log.Error("provisioning failed; no session issued", slog.Any("error", err))
+		s.metrics.login(cfg.Name, "provisioning_error")
 		writeDetail(w, status, detail)
 		return
 	}
@@ -196,6 +202,7 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 		SameSite: http.SameSiteLaxMode,
 	})
 	log.Info("signed in", slog.String("user_id", user.ID), slog.String("role", user.Role))
+	s.metrics.login(cfg.Name, "success")
 	writeJSON(w, http.StatusOK, map[string]string{"access_token": s.keys.Token(sess), "token_type": "bearer"})
 }
 

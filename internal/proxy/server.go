@@ -46,6 +46,13 @@ type Server struct {
 	now         func() time.Time
 	ready       atomic.Bool
 	handler     http.Handler
+	metrics     *Metrics
+}
+
+// UseMetrics makes s count logins and forwarded requests in m. Call it
+// before serving.
+func (s *Server) UseMetrics(m *Metrics) {
+	s.metrics = m
 }
 
 // New returns a Server. Start begins the background start-up work.
