@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func mustPrefixes(t *testing.T, list ...string) []netip.Prefix {
+func mustPrefixes(t testing.TB, list ...string) []netip.Prefix {
 	t.Helper()
 	var prefixes []netip.Prefix
 	for _, s := range list {

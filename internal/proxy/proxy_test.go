@@ -90,7 +90,7 @@ type testProxy struct {
 	upstreamStatus   int
 }
 
-func newTestProxy(t *testing.T, edit func(*config.Config)) *testProxy {
+func newTestProxy(t testing.TB, edit func(*config.Config)) *testProxy {
 	t.Helper()
 	tp := &testProxy{
 		provider:         &stubProvider{identity: &providers.Identity{Provider: "keycloak", Subject: "sub-1", Username: "alice"}},
@@ -136,7 +136,7 @@ func (tp *testProxy) do(r *http.Request) *http.Response {
 
 // signIn runs a whole login and returns the cookies the browser would hold
 // and the token the UI would store.
-func (tp *testProxy) signIn(t *testing.T) (cookies []*http.Cookie, token string) {
+func (tp *testProxy) signIn(t testing.TB) (cookies []*http.Cookie, token string) {
 	t.Helper()
 	start := tp.do(httptest.NewRequest("GET", "http://argilla.test/api/v1/oauth2/providers/keycloak/authentication", nil))
 	if start.StatusCode != http.StatusSeeOther {

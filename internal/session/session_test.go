@@ -227,3 +227,25 @@ func TestUsedStatesSingleUse(t *testing.T) {
 		t.Error("claim rejected after a state expired and freed its place")
 	}
 }
+
+func BenchmarkDecodeSessionAndToken(b *testing.B) {
+	now := time.Now()
+	k, err := NewKeys([][]byte{testSecret(1)}, time.Hour, time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := testSession(now)
+	value, _ := k.EncodeSession(s)
+	token := k.Token(s)
+
+	b.ReportAllocs()
+	for b.Loop() {
+		got, err := k.DecodeSession(value, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := k.VerifyToken(token, got, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
