@@ -105,7 +105,7 @@ sys.exit(0 if ok and m.version('click') == '$AP_CLICK_VERSION' else 1)"
 		ap_die "packages in $AP_VENV are not at argilla $AP_ARGILLA_VERSION and click $AP_CLICK_VERSION"
 }
 
-# Install oidc-provider for e2e/idp/server.mjs and link it as e2e/idp/node_modules.
+# Install oidc-provider for e2e/idp/server.mjs into $AP_CACHE/idp.
 ap_install_idp() {
 	local dir="$AP_CACHE/idp"
 	local installed=""
@@ -120,7 +120,6 @@ ap_install_idp() {
 			"oidc-provider@$AP_OIDC_PROVIDER_VERSION" >"$AP_CACHE/npm.log" 2>&1 ||
 			ap_die "npm install failed; see $AP_CACHE/npm.log"
 	fi
-	ln -sfn "$dir/node_modules" "$AP_REPO_ROOT/e2e/idp/node_modules"
 }
 
 ap_install_all() {
@@ -287,6 +286,7 @@ ap_start_idp() {
 	local port="$1" redirect_uris="$2"
 	IDP_PORT="$port" IDP_CLIENT_ID="$AP_IDP_CLIENT_ID" IDP_CLIENT_SECRET="$AP_IDP_CLIENT_SECRET" \
 		IDP_REDIRECT_URIS="$redirect_uris" IDP_LOG_FILE="$AP_RUN_DIR/logs/idp.log" \
+		IDP_NODE_MODULES="$AP_CACHE/idp/node_modules" \
 		node "$AP_REPO_ROOT/e2e/idp/server.mjs" >>"$AP_RUN_DIR/logs/idp.log" 2>&1 &
 	ap_record_pid idp $!
 	AP_IDP_ISSUER="http://127.0.0.1:$port"

@@ -18,12 +18,23 @@
 //   IDP_REDIRECT_URIS      comma-separated redirect URIs of that client (required)
 //   IDP_TOKEN_AUTH_METHOD  client_secret_basic (default) or client_secret_post
 //   IDP_LOG_FILE           file to append the log to; standard output when unset
+//   IDP_NODE_MODULES       node_modules directory that contains oidc-provider; when
+//                          unset, Node resolves oidc-provider next to this file
 
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-import Provider from 'oidc-provider';
+// scripts/lib.sh installs oidc-provider into a cache outside the repository,
+// but an ES module import looks up a bare name only in the node_modules
+// folders above the importing file.
+const providerEntry = process.env.IDP_NODE_MODULES
+  ? pathToFileURL(createRequire(join(process.env.IDP_NODE_MODULES, 'resolve.js')).resolve('oidc-provider')).href
+  : 'oidc-provider';
+const { default: Provider } = await import(providerEntry);
 
 const maxFormBytes = 64 * 1024;
 
