@@ -104,8 +104,36 @@ func TestSignInThroughProxy(t *testing.T) {
 	}
 }
 
-// browserSession is what a signed-in UI holds: the Authorization header
-// value from local storage and the Cookie header for the proxy's origin.
+// TestSignInRealmRolesSetRoleAndWorkspaces signs in with Keycloak realm
+// roles. As in Argilla 2.8, argilla_role:<role> sets the role and
+// argilla_workspace:<name> replaces the allowed workspaces for that user.
+func TestSignInRealmRolesSetRoleAndWorkspaces(t *testing.T) {
+	s := loadStack(t)
+	proxy := startProxy(t, defaultProxyEnv(t, s))
+	owner := newArgillaOwner(s)
+	// e2e/idp/server.mjs turns the login tags +admin and +ws=team-b into the
+	// realm roles argilla_role:admin and argilla_workspace:team-b.
+	login := uniqueLogin(t, "carol") + "+admin+ws=team-b"
+	browser := newBrowser(t, s)
+
+	signInThroughProxy(t, browser, proxy, s, login)
+
+	users := owner.usersNamed(t, login)
+	if len(users) != 1 {
+		t.Fatalf("Argilla has %d users with username %q after the sign-in, expected 1", len(users), login)
+	}
+	if users[0].Role != "admin" {
+		t.Errorf("user %q with realm role argilla_role:admin has Argilla role %q, expected admin", login, users[0].Role)
+	}
+	workspaces := owner.userWorkspaceNames(t, users[0].ID)
+	if !slices.Equal(workspaces, []string{"team-b"}) {
+		t.Errorf("user %q with realm role argilla_workspace:team-b is a member of %v, expected only [team-b]", login, workspaces)
+	}
+}
+
+// browserSession is the credentials of a signed-in UI: the Authorization
+// header value from local storage and the Cookie header for the proxy's
+// origin.
 type browserSession struct {
 	token        string
 	cookieHeader string
