@@ -79,6 +79,14 @@ func TestSignInThroughProxy(t *testing.T) {
 	if location := currentLocation(browser); strings.Contains(location, "/sign-in") {
 		t.Errorf("after a reload the UI is at %s, expected it to stay signed in", location)
 	}
+	// The page's own fetch sends the browser's cookie with the stored token,
+	// as the UI's API calls do.
+	meStatus := runStep(t, browser, "call /api/v1/me from the page after the reload",
+		chromedp.Evaluate[int](`fetch("/api/v1/me", {headers: {Authorization: localStorage.getItem("`+tokenStorageKey+`")}}).then((r) => r.status)`,
+			chromedp.EvalAwaitPromise))
+	if meStatus != http.StatusOK {
+		t.Errorf("after a reload, GET /api/v1/me from the page with the stored token returned status %d, expected 200", meStatus)
+	}
 
 	if path, err := saveScreenshot(t, browser, "signin-through-proxy"); err != nil {
 		t.Errorf("save the screenshot of the signed-in UI: %v", err)
