@@ -18,7 +18,7 @@ AP_ARGILLA_VERSION=2.8.0
 # picks by default.
 AP_CLICK_VERSION=8.1.8
 AP_OIDC_PROVIDER_VERSION=9.13.3
-AP_START_TIMEOUT="${AP_START_TIMEOUT:-90}" # seconds to wait for one server to answer
+AP_START_TIMEOUT="${AP_START_TIMEOUT:-90}" # seconds to wait for one server to respond
 
 # Owner account created in every fresh Argilla database.
 AP_ARGILLA_OWNER=argilla
@@ -63,7 +63,7 @@ ap_apt_install() {
 		ap_die "apt-get install $* failed"
 }
 
-# Install redis-server, chromium, node and the Python venv module when missing.
+# Install redis-server, redis-cli, chromium, node, npm and curl when missing.
 ap_install_system() {
 	local missing=()
 	command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -110,7 +110,7 @@ ap_install_idp() {
 	local dir="$AP_CACHE/idp"
 	local installed=""
 	if [ -f "$dir/node_modules/oidc-provider/package.json" ]; then
-		installed="$(node -p "require('$dir/node_modules/oidc-provider/package.json').version" 2>/dev/null)"
+		installed="$(node -p "require('$dir/node_modules/oidc-provider/package.json').version" 2>/dev/null || true)"
 	fi
 	if [ "$installed" != "$AP_OIDC_PROVIDER_VERSION" ]; then
 		mkdir -p "$dir"
@@ -131,7 +131,7 @@ ap_install_all() {
 # Print the version of each installed component.
 ap_print_versions() {
 	ap_log "versions: $(go version | cut -d' ' -f3)," \
-		"$(redis-server --version | cut -d' ' -f3)," \
+		"redis $(redis-server --version | cut -d' ' -f3 | cut -d= -f2)," \
 		"$(chromium --version 2>/dev/null | head -1)," \
 		"node $(node --version)," \
 		"argilla-server $("$AP_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("argilla-server"))')," \
