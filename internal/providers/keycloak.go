@@ -23,7 +23,7 @@ func newKeycloak(p config.Provider, opts Options) (Provider, error) {
 		return nil, err
 	}
 	spec.defaultScopes = []string{oidc.ScopeOpenID, "profile", "email"}
-	spec.issuerHint = "make Keycloak advertise the configured URL with its hostname option (KC_HOSTNAME)"
+	spec.issuerHint = "make Keycloak advertise %q with its hostname option (KC_HOSTNAME)"
 	spec.mapper = func(c claims, _ url.Values) (*Identity, error) { return keycloakIdentity(p, c) }
 	return newOIDC(p, spec, opts), nil
 }

@@ -60,7 +60,8 @@ type oidcSpec struct {
 	// and the back-channel address, for error messages; empty when the
 	// issuer is fixed.
 	endpointVar, backchannelVar string
-	// issuerHint is a provider-specific way to fix an issuer mismatch.
+	// issuerHint is a provider-specific way to fix an issuer mismatch, a
+	// format with one %q for the configured issuer.
 	issuerHint string
 }
 
@@ -208,7 +209,7 @@ func (p *oidcProvider) checkIssuer(discovered, wellKnown string) error {
 				p.spec.backchannelVar, p.discoveryBase())
 		}
 		if p.spec.issuerHint != "" {
-			msg += fmt.Sprintf("; or %s %q", p.spec.issuerHint, p.spec.issuer)
+			msg += "; or " + fmt.Sprintf(p.spec.issuerHint, p.spec.issuer)
 		}
 	}
 	return &mismatchError{msg: msg}
