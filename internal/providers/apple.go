@@ -59,7 +59,8 @@ func newApple(p config.Provider, opts Options) (Provider, error) {
 	case p.ClientSecret == "":
 		return nil, errors.New("missing private key; set " + settingVar(p, "SECRET") + " to the content of the .p8 key file")
 	}
-	secret, err := appleClientSecret(teamID, keyID, clientID, p.ClientSecret, settingVar(p, "SECRET"))
+	secretSource := "client_secret in the file, OAUTH2_APPLE-ID_CLIENT_SECRET or " + settingVar(p, "SECRET")
+	secret, err := appleClientSecret(teamID, keyID, clientID, p.ClientSecret, secretSource)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func newApple(p config.Provider, opts Options) (Provider, error) {
 
 // appleClientSecret returns the function that makes the client secret for
 // one token request from the .p8 private key in secret.
-func appleClientSecret(teamID, keyID, clientID, secret, secretVar string) (func() (string, error), error) {
+func appleClientSecret(teamID, keyID, clientID, secret, secretSource string) (func() (string, error), error) {
 	if !strings.Contains(secret, "-----BEGIN") && strings.Count(secret, ".") == 2 {
 		return func() (string, error) { return secret, nil }, nil
 	}
@@ -101,7 +102,8 @@ func appleClientSecret(teamID, keyID, clientID, secret, secretVar string) (func(
 	}
 	key, err := parseP8(secret)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w; paste the whole .p8 file, including its BEGIN and END lines", secretVar, err)
+		return nil, fmt.Errorf("the client secret (%s) must be the .p8 key file: %w; "+
+			"paste the whole file, including its BEGIN and END lines", secretSource, err)
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
 		(&jose.SignerOptions{}).WithHeader("kid", keyID).WithType("JWT"))

@@ -44,9 +44,9 @@ func newAzureADTenant(p config.Provider, opts Options) (Provider, error) {
 
 	spec := oidcSpec{
 		discovery: base,
-		// The v1 issuer is https://sts.windows.net/<tenant GUID>/. A tenant
-		// given by its domain name is looked up by Microsoft, so any GUID is
-		// accepted then; a tenant given as a GUID must be the one named.
+		// The v1 issuer is https://sts.windows.net/<tenant GUID>/. Microsoft
+		// resolves a tenant given by its domain name, so any GUID is accepted
+		// then. A tenant given as a GUID must be the one named.
 		acceptIssuer: func(discovered string) error {
 			match := azureV1Issuer.FindStringSubmatch(discovered)
 			if match == nil {

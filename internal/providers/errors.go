@@ -34,20 +34,20 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // requestError turns a failed call to a provider into an Error: 504 when
-// the call timed out, 502 otherwise. what names the call, such as "the
+// the call timed out, 502 otherwise. call names the call, such as "the
 // token request to github".
-func requestError(what string, err error) *Error {
+func requestError(call string, err error) *Error {
 	var netErr net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
 		return &Error{Status: http.StatusGatewayTimeout,
-			Message: what + " timed out; try again in a moment", Err: err}
+			Message: call + " timed out; try again in a moment", Err: err}
 	}
-	return &Error{Status: http.StatusBadGateway, Message: what + " failed", Err: err}
+	return &Error{Status: http.StatusBadGateway, Message: call + " failed", Err: err}
 }
 
 // exchangeError turns a failed token exchange into an Error that carries
 // the provider's error code. x/oauth2 reports an "error" field as a
-// RetrieveError whatever the HTTP status, so GitHub's 200 answers with
+// RetrieveError whatever the HTTP status, so GitHub's 200 responses with
 // error=bad_verification_code arrive here too.
 func exchangeError(provider string, err error) error {
 	var retrieve *oauth2.RetrieveError

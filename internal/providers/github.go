@@ -182,9 +182,9 @@ func gitHubVerifiedEmail(ctx context.Context, client *apiClient, api string) (st
 }
 
 // check returns nil when there is no restriction or login passes it. It
-// uses GET /orgs/{org}/members/{username}, which answers 204 for a member
+// uses GET /orgs/{org}/members/{username}, which returns 204 for a member
 // and 302 or 404 otherwise, and GET /teams/{team_id}/memberships/{username},
-// which answers 200 with "state": "active" for a member.
+// which returns 200 with "state": "active" for a member.
 func (r gitHubRestriction) check(ctx context.Context, client *apiClient, api, login string) error {
 	reject := func(msg string) error { return &Error{Status: http.StatusForbidden, Message: msg} }
 	switch {

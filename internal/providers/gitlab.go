@@ -43,7 +43,7 @@ func newGitLab(p config.Provider, opts Options) (Provider, error) {
 // the numeric id, the username is username, the first name is the first
 // word of name.
 //
-// NOTE: the email counts as verified only when the answer carries
+// NOTE: the email counts as verified only when the response carries
 // confirmed_at; GitLab documents that field for administrators' requests,
 // so allow-lists may reject GitLab sign-ins.
 func gitLabIdentity(ctx context.Context, p config.Provider, client *apiClient, base string) (*Identity, error) {

@@ -180,3 +180,5 @@ func hostsFor(fake string, hosts ...string) map[string]string {
 	return m
 }
 
+// asError is errors.As for *Error.
+func asError(err error, target **Error) bool { return errors.As(err, target) }

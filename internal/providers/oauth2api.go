@@ -60,7 +60,7 @@ func (p *apiProvider) Exchange(ctx context.Context, r Request, callback url.Valu
 		return nil, exchangeError(p.cfg.Name, err)
 	}
 
-	// API calls must not follow redirects: GitHub answers a membership
+	// API calls must not follow redirects: GitHub responds to a membership
 	// check with 302 when the member is not visible.
 	client := *p.opts.HTTPClient
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -104,7 +104,7 @@ func (a *apiClient) get(ctx context.Context, rawURL string) (int, []byte, error)
 	return resp.StatusCode, body, nil
 }
 
-// getJSON requests rawURL and decodes its 200 answer into v, keeping
+// getJSON requests rawURL and decodes its 200 response into v, keeping
 // numbers as json.Number so that large ids survive.
 func (a *apiClient) getJSON(ctx context.Context, rawURL string, v any) error {
 	status, body, err := a.get(ctx, rawURL)
@@ -118,12 +118,12 @@ func (a *apiClient) getJSON(ctx context.Context, rawURL string, v any) error {
 	decoder.UseNumber()
 	if err := decoder.Decode(v); err != nil {
 		return &Error{Status: http.StatusBadGateway,
-			Message: a.provider + " sent an invalid answer for " + urlPath(rawURL), Err: err}
+			Message: a.provider + " sent an invalid response for " + urlPath(rawURL), Err: err}
 	}
 	return nil
 }
 
-// statusError describes an unexpected API answer, with the provider's own
+// statusError describes an unexpected API response, with the provider's own
 // message when the body has one.
 func (a *apiClient) statusError(rawURL string, status int, body []byte) *Error {
 	detail := fmt.Sprintf("HTTP %d", status)
@@ -136,31 +136,31 @@ func (a *apiClient) statusError(rawURL string, status int, body []byte) *Error {
 			Message: fmt.Sprintf("%s rejected the access token when reading %s (%s); sign in again", a.provider, what, detail)}
 	}
 	return &Error{Status: http.StatusBadGateway,
-		Message: fmt.Sprintf("%s answered %s when reading %s; try again later", a.provider, detail, what)}
+		Message: fmt.Sprintf("%s responded with %s when reading %s; try again later", a.provider, detail, what)}
 }
 
 // apiMessage returns the error message in a provider's JSON error body:
 // {"message": ...} (GitHub, GitLab) or {"error": {"message": ...}}
 // (Microsoft Graph) or {"error_description": ...}.
 func apiMessage(body []byte) string {
-	var answer struct {
+	var errorBody struct {
 		Message          string          `json:"message"`
 		Error            json.RawMessage `json:"error"`
 		ErrorDescription string          `json:"error_description"`
 	}
-	if json.Unmarshal(body, &answer) != nil {
+	if json.Unmarshal(body, &errorBody) != nil {
 		return ""
 	}
-	if answer.Message != "" {
-		return answer.Message
+	if errorBody.Message != "" {
+		return errorBody.Message
 	}
 	var nested struct {
 		Message string `json:"message"`
 	}
-	if json.Unmarshal(answer.Error, &nested) == nil && nested.Message != "" {
+	if json.Unmarshal(errorBody.Error, &nested) == nil && nested.Message != "" {
 		return nested.Message
 	}
-	return answer.ErrorDescription
+	return errorBody.ErrorDescription
 }
 
 func urlPath(rawURL string) string {

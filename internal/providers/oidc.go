@@ -49,8 +49,8 @@ type oidcSpec struct {
 	defaultScopes []string
 	// authParams are added to every authorization URL.
 	authParams []oauth2.AuthCodeOption
-	// authStyle is how the client authenticates at the token endpoint;
-	// zero means what discovery advertises.
+	// authStyle is the client authentication at the token endpoint. Zero
+	// means the one that discovery advertises.
 	authStyle oauth2.AuthStyle
 	// clientSecret, when set, makes a client secret for each token request.
 	clientSecret func() (string, error)
@@ -357,7 +357,7 @@ func (p *oidcProvider) verify(ctx context.Context, provider *oidc.Provider, toke
 
 // mergeUserInfo adds the userinfo claims to c. Many providers put profile
 // claims only there (Argilla itself reads only userinfo). A userinfo
-// answer for another subject is rejected (OpenID Connect Core 1.0,
+// response for another subject is rejected (OpenID Connect Core 1.0,
 // section 5.3.2).
 func (p *oidcProvider) mergeUserInfo(ctx context.Context, provider *oidc.Provider, token *oauth2.Token, subject string, c claims) error {
 	name := p.cfg.Name
@@ -374,7 +374,7 @@ func (p *oidcProvider) mergeUserInfo(ctx context.Context, provider *oidc.Provide
 	}
 	extra := claims{}
 	if err := info.Claims(&extra); err != nil {
-		return &Error{Status: http.StatusBadGateway, Message: "the userinfo answer from " + name + " is invalid", Err: err}
+		return &Error{Status: http.StatusBadGateway, Message: "the userinfo response from " + name + " is invalid", Err: err}
 	}
 	for k, v := range extra {
 		if k != "sub" && k != "iss" && k != "aud" {

@@ -1,8 +1,8 @@
 // Package providers runs the OAuth2 and OpenID Connect exchanges with the
-// identity providers Argilla supports and maps each answer to an Identity.
+// identity providers Argilla supports and maps each response to an Identity.
 //
 // The provider names, the settings each one reads and their defaults follow
-// social-core 4.x (social_core/backends/*.py), which Argilla 2.8 loads, so an
+// social-core 4.5.6 (social_core/backends/*.py), which Argilla 2.8 loads, so an
 // Argilla .oauth.yml and its SOCIAL_AUTH_* variables keep working.
 package providers
 
@@ -150,8 +150,8 @@ func Names() []string {
 }
 
 // New returns the provider for p. It fails when p names an unsupported
-// provider or when a setting the provider needs is missing or invalid; the
-// message names the setting and the fix.
+// provider or when a setting the provider needs is missing or invalid. The
+// error message names the setting and the fix.
 func New(p config.Provider, opts Options) (Provider, error) {
 	build, ok := constructors[p.Name]
 	if !ok {

@@ -1,7 +1,7 @@
 // Package fakes runs local stand-ins for the identity providers that
 // authproxy supports, for tests. Every fake listens on 127.0.0.1, approves
 // each authorization request for the person the test chose, and follows the
-// wire format of the provider it stands for, including its error answers.
+// wire format of the provider it stands for, including its error responses.
 // Each fake's documentation names the provider pages it follows.
 package fakes
 
@@ -40,7 +40,7 @@ type grant struct {
 	responseMode string
 }
 
-// tokenError is an error answer of a token endpoint (RFC 6749 section 5.2).
+// tokenError is an error response of a token endpoint (RFC 6749 section 5.2).
 type tokenError struct {
 	status      int
 	code        string
@@ -78,8 +78,8 @@ func (s *authServer) setUser(user map[string]any) {
 	s.user = user
 }
 
-// setDeny makes authorization requests answer with the error code instead
-// of a code, as when the person declines; "" restores approval.
+// setDeny makes authorization requests return the error code instead of
+// a code, as when the person declines. An empty code restores approval.
 func (s *authServer) setDeny(code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -191,7 +191,7 @@ func (s *authServer) redeem(r *http.Request) (*grant, *tokenError) {
 	form := r.PostForm
 	if err := s.authenticate(r, form); err != nil {
 		// RFC 6749 section 5.2: 401 when the client authenticated with the
-		// Authorization header, 400 otherwise (Apple's answer).
+		// Authorization header, 400 otherwise (Apple's response).
 		status := http.StatusBadRequest
 		if _, _, basic := r.BasicAuth(); basic {
 			status = http.StatusUnauthorized
@@ -328,5 +328,5 @@ func Authorize(ctx context.Context, authURL string) (url.Values, error) {
 		}
 		return values, nil
 	}
-	return nil, fmt.Errorf("authorization endpoint answered HTTP %d: %s", resp.StatusCode, body)
+	return nil, fmt.Errorf("authorization endpoint responded with HTTP %d: %s", resp.StatusCode, body)
 }

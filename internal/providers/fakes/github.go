@@ -38,15 +38,16 @@ type GitHubUser struct {
 
 // GitHubFaults make a GitHub fake misbehave. The zero value behaves.
 type GitHubFaults struct {
-	// TokenError answers token requests with this error code inside an
-	// HTTP 200 answer, as GitHub does.
+	// TokenError makes token requests fail with this error code inside an
+	// HTTP 200 response, as GitHub does.
 	TokenError string
-	// TokenFormat forces the token answer's format, "json" or "form"; by
+	// TokenFormat forces the token response's format, "json" or "form"; by
 	// default it follows the Accept header as GitHub does.
 	TokenFormat string
-	// UserStatus answers GET /user with this status and GitHub's error body.
+	// UserStatus makes GET /user respond with this status and GitHub's
+	// error body.
 	UserStatus int
-	// TokenDelay delays every token answer.
+	// TokenDelay delays every token response.
 	TokenDelay time.Duration
 }
 
@@ -56,11 +57,11 @@ type GitHubFaults struct {
 // REST API "Users", "Emails", "Organization members" and "Team members",
 // https://docs.github.com/rest). Like GitHub it:
 //
-//   - answers the token request form-encoded unless the request accepts
+//   - sends the token response form-encoded unless the request accepts
 //     application/json, and reports errors such as bad_verification_code
 //     with HTTP 200;
 //   - lists addresses at /user/emails only for the user:email or user scope;
-//   - answers /orgs/{org}/members/{username} with 204 for a visible member
+//   - responds to /orgs/{org}/members/{username} with 204 for a visible member
 //     and 302 otherwise (a private membership is visible only with
 //     read:org), and /teams/{team_id}/memberships/{username} with the
 //     membership state, with read:org only.
@@ -140,7 +141,7 @@ func (f *GitHub) token(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	answer := url.Values{}
+	response := url.Values{}
 	g, tokenErr := f.auth.redeem(r)
 	switch {
 	case tokenErr != nil:
@@ -151,21 +152,21 @@ func (f *GitHub) token(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(tokenErr.description, "redirect_uri") {
 			code = "redirect_uri_mismatch"
 		}
-		answer.Set("error", code)
-		answer.Set("error_description", tokenErr.description)
-		answer.Set("error_uri", "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors")
+		response.Set("error", code)
+		response.Set("error_description", tokenErr.description)
+		response.Set("error_uri", "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors")
 	case faults.TokenError != "":
-		answer.Set("error", faults.TokenError)
-		answer.Set("error_description", "The code passed is incorrect or expired.")
+		response.Set("error", faults.TokenError)
+		response.Set("error_description", "The code passed is incorrect or expired.")
 	default:
 		accessToken := "gho_" + randomString()
 		scopes := strings.FieldsFunc(g.scope, func(r rune) bool { return r == ' ' || r == ',' })
 		f.mu.Lock()
 		f.tokens[accessToken] = githubToken{user: user, scopes: scopes}
 		f.mu.Unlock()
-		answer.Set("access_token", accessToken)
-		answer.Set("scope", strings.Join(scopes, ","))
-		answer.Set("token_type", "bearer")
+		response.Set("access_token", accessToken)
+		response.Set("scope", strings.Join(scopes, ","))
+		response.Set("token_type", "bearer")
 	}
 
 	format := faults.TokenFormat
@@ -177,17 +178,17 @@ func (f *GitHub) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if format == "json" {
 		body := map[string]string{}
-		for k := range answer {
-			body[k] = answer.Get(k)
+		for k := range response {
+			body[k] = response.Get(k)
 		}
 		writeJSON(w, http.StatusOK, body)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	_, _ = w.Write([]byte(answer.Encode()))
+	_, _ = w.Write([]byte(response.Encode()))
 }
 
-// authorized returns the token of an API request, or answers 401 as GitHub
+// authorized returns the token of an API request, or responds 401 as GitHub
 // does and returns false.
 func (f *GitHub) authorized(w http.ResponseWriter, r *http.Request) (githubToken, bool) {
 	f.mu.Lock()

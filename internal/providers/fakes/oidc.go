@@ -135,13 +135,13 @@ type OIDCFaults struct {
 	IDTokenLifetime time.Duration
 	// NoIDToken leaves id_token out of the token response.
 	NoIDToken bool
-	// UserInfoSubject replaces "sub" in userinfo answers.
+	// UserInfoSubject replaces "sub" in userinfo responses.
 	UserInfoSubject string
-	// TokenError answers every token request with this error code.
+	// TokenError makes every token request fail with this error code.
 	TokenError string
-	// TokenDelay delays every token answer.
+	// TokenDelay delays every token response.
 	TokenDelay time.Duration
-	// DiscoveryStatus answers the discovery request with this status.
+	// DiscoveryStatus makes the discovery request fail with this status.
 	DiscoveryStatus int
 }
 
@@ -150,7 +150,7 @@ type OIDCFaults struct {
 type OIDC struct {
 	// URL is the fake's base URL, http://127.0.0.1:<port>.
 	URL string
-	// ClientID and ClientSecret are the one client the fake knows.
+	// ClientID and ClientSecret identify the only client the fake accepts.
 	ClientID, ClientSecret string
 
 	layout Layout
@@ -294,7 +294,7 @@ func (f *OIDC) token(w http.ResponseWriter, r *http.Request) {
 	f.writeTokens(w, g, issuer, faults)
 }
 
-// writeTokens answers a redeemed grant with an access token and an ID
+// writeTokens responds to a redeemed grant with an access token and an ID
 // token signed with the fake's key.
 func (f *OIDC) writeTokens(w http.ResponseWriter, g *grant, issuer string, faults OIDCFaults) {
 	accessToken := randomString()
@@ -326,7 +326,7 @@ func (f *OIDC) writeTokens(w http.ResponseWriter, g *grant, issuer string, fault
 	if f.layout.ExpiresInString {
 		expiresIn = strconv.Itoa(300)
 	}
-	answer := map[string]any{
+	response := map[string]any{
 		"access_token": accessToken, "token_type": "Bearer", "expires_in": expiresIn, "scope": g.scope,
 	}
 	if !faults.NoIDToken {
@@ -334,9 +334,9 @@ func (f *OIDC) writeTokens(w http.ResponseWriter, g *grant, issuer string, fault
 		if faults.BadSignature {
 			key = otherKey()
 		}
-		answer["id_token"] = sign(key, f.keyID, idClaims)
+		response["id_token"] = sign(key, f.keyID, idClaims)
 	}
-	writeJSON(w, http.StatusOK, answer)
+	writeJSON(w, http.StatusOK, response)
 }
 
 func (f *OIDC) userinfo(w http.ResponseWriter, r *http.Request) {
@@ -349,14 +349,14 @@ func (f *OIDC) userinfo(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 		return
 	}
-	answer := map[string]any{}
+	response := map[string]any{}
 	for k, v := range user {
-		answer[k] = v
+		response[k] = v
 	}
 	if faults.UserInfoSubject != "" {
-		answer["sub"] = faults.UserInfoSubject
+		response["sub"] = faults.UserInfoSubject
 	}
-	writeJSON(w, http.StatusOK, answer)
+	writeJSON(w, http.StatusOK, response)
 }
 
 func (f *OIDC) jwks(w http.ResponseWriter, r *http.Request) {

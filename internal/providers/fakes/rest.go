@@ -40,8 +40,8 @@ func newRESTProvider(t testing.TB, mux *http.ServeMux, authorizePath, tokenPath,
 // resource describes them.
 func (f *restProvider) SignIn(user map[string]any) { f.auth.setUser(user) }
 
-// FailResource answers the REST resource with status and the provider's
-// error body; 0 restores normal answers.
+// FailResource makes the REST resource respond with status and the
+// provider's error body. A status of 0 restores normal responses.
 func (f *restProvider) FailResource(status int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -98,7 +98,7 @@ func NewGitLab(t testing.TB) *GitLab {
 // https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow)
 // and of Graph's GET /v1.0/me ("Get user",
 // https://learn.microsoft.com/graph/api/user-get). Like Microsoft it
-// serves any tenant segment in /{tenant}/oauth2/v2.0/*, and answers a bad
+// serves any tenant segment in /{tenant}/oauth2/v2.0/*, and responds to a bad
 // token with Graph's {"error": {"code", "message"}} body.
 type MicrosoftGraph struct{ *restProvider }
 
