@@ -1,13 +1,20 @@
 // Package providers runs the OAuth2 and OpenID Connect exchanges with the
-// identity providers Argilla supports and maps each answer to an Identity.
+// identity providers Argilla supports and maps each response to an Identity.
+//
+// The provider names, the settings each one reads and their defaults follow
+// social-core 4.5.6 (social_core/backends/*.py), which Argilla 2.8 loads, so an
+// Argilla .oauth.yml and its SOCIAL_AUTH_* variables keep working.
 package providers
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/argilla-authproxy/authproxy/internal/config"
@@ -22,9 +29,13 @@ type Identity struct {
 	Subject string
 	// Username is the Argilla username, chosen by Argilla's rules for the
 	// provider.
-	Username      string
-	FirstName     string
-	Email         string
+	Username string
+	// FirstName is the given name, or the username when the provider sends
+	// no name.
+	FirstName string
+	Email     string
+	// EmailVerified is true only when the provider states that it verified
+	// Email. Allow-lists accept verified addresses only.
 	EmailVerified bool
 	// RealmRoles are Keycloak's realm_access.roles.
 	RealmRoles []string
@@ -47,59 +58,122 @@ type Provider interface {
 	// AuthCodeURL returns the provider URL that starts a login.
 	AuthCodeURL(ctx context.Context, r Request) (string, error)
 	// Exchange redeems the authorization code from callback and returns the
-	// verified identity.
+	// verified identity. callback holds every parameter the provider sent
+	// to the redirect URI (Apple adds "user" on the first sign-in).
 	Exchange(ctx context.Context, r Request, callback url.Values) (*Identity, error)
 	// Check returns nil when the provider can serve logins (its discovery
 	// document has been read, for example).
 	Check(ctx context.Context) error
 }
 
-// Error is a failed login that the person signing in should see.
-type Error struct {
-	// Status is the HTTP status for the access-token response.
-	Status int
-	// Code is the provider's error code, such as "access_denied", if any.
-	Code    string
-	Message string
-	Err     error
-}
-
-func (e *Error) Error() string {
-	msg := e.Message
-	if e.Code != "" {
-		msg += " (" + e.Code + ")"
-	}
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
 // Options are the settings shared by every provider.
 type Options struct {
-	// HTTPClient makes every call to providers; it must have a time-out.
+	// HTTPClient makes every call to providers. A nil client, or one without
+	// a time-out, is replaced by a client with DefaultHTTPTimeout.
 	HTTPClient *http.Client
-	// Leeway is the clock skew allowed when checking ID token expiry.
+	// Leeway is the clock skew allowed when checking an ID token's expiry;
+	// zero or less means DefaultLeeway.
 	Leeway time.Duration
+	// Logger receives provider failures that do not fail the login, such as
+	// an unreadable GitHub email list. Nil discards them.
+	Logger *slog.Logger
+
+	// hosts replaces the fixed public base URLs of providers that have no
+	// setting for them (https://github.com, https://appleid.apple.com, ...)
+	// with local fakes. Tests set it; it is nil in production.
+	hosts map[string]string
 }
 
 // DefaultHTTPTimeout bounds each call to a provider.
 const DefaultHTTPTimeout = 10 * time.Second
 
-// New returns the provider for p.
+// DefaultLeeway is the clock skew allowed by default between this host and
+// the provider when checking ID token expiry.
+const DefaultLeeway = time.Minute
+
+// host returns base, or the fake that replaces it in tests.
+func (o Options) host(base string) string {
+	if fake, ok := o.hosts[base]; ok {
+		return fake
+	}
+	return base
+}
+
+func (o Options) withDefaults() Options {
+	switch {
+	case o.HTTPClient == nil:
+		o.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
+	case o.HTTPClient.Timeout <= 0:
+		client := *o.HTTPClient
+		client.Timeout = DefaultHTTPTimeout
+		o.HTTPClient = &client
+	}
+	if o.Leeway <= 0 {
+		o.Leeway = DefaultLeeway
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// constructor builds one provider from its configuration.
+type constructor func(p config.Provider, opts Options) (Provider, error)
+
+// constructors maps every social-core backend name authproxy supports to its
+// constructor.
+var constructors = map[string]constructor{
+	"huggingface":           newHuggingFace,
+	"keycloak":              newKeycloak,
+	"google-oauth2":         newGoogle,
+	"oidc":                  newGenericOIDC,
+	"okta-openidconnect":    newOkta,
+	"auth0":                 newAuth0,
+	"azuread-tenant-oauth2": newAzureADTenant,
+	"apple-id":              newApple,
+	"github":                newGitHub,
+	"github-enterprise":     newGitHubEnterprise,
+	"github-org":            newGitHubOrg,
+	"github-team":           newGitHubTeam,
+	"gitlab":                newGitLab,
+	"microsoft-graph":       newMicrosoftGraph,
+}
+
+// Names returns the provider names New supports, sorted.
+func Names() []string {
+	names := make([]string, 0, len(constructors))
+	for name := range constructors {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// New returns the provider for p. It fails when p names an unsupported
+// provider or when a setting the provider needs is missing or invalid. The
+// error message names the setting and the fix.
 func New(p config.Provider, opts Options) (Provider, error) {
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
+	build, ok := constructors[p.Name]
+	if !ok {
+		return nil, fmt.Errorf("providers: provider %q is not supported; use one of %s",
+			p.Name, strings.Join(Names(), ", "))
 	}
-	switch p.Name {
-	case "keycloak":
-		endpoint, _ := p.Setting("OIDC_ENDPOINT")
-		return newOIDC(p, endpoint, opts, keycloakIdentity), nil
+	opts = opts.withDefaults()
+
+	provider, err := build(p, opts)
+	if err != nil {
+		return nil, fmt.Errorf("providers: %s: %w", p.Name, err)
 	}
-	return nil, fmt.Errorf("providers: provider %q is not supported yet; supported: keycloak", p.Name)
+	allow := newAllowList(p)
+	if allow.empty() {
+		return provider, nil
+	}
+	return &allowListed{Provider: provider, allow: allow}, nil
 }
 
 // ErrNotReady means the provider's discovery document could not be read.
 var ErrNotReady = errors.New("provider not reachable")
+
+// ErrIssuerMismatch means the provider names itself by another issuer than
+// the configured one. Retrying does not help: the configuration must change.
+var ErrIssuerMismatch = errors.New("issuer mismatch")
