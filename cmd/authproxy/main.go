@@ -78,7 +78,10 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 	var list []providers.Provider
 	if cfg.Enabled {
 		for _, p := range cfg.Providers {
-			provider, err := providers.New(p, providers.Options{})
+			provider, err := providers.New(p, providers.Options{
+				HTTPClient: &http.Client{Timeout: providers.DefaultHTTPTimeout},
+				Logger:     log,
+			})
 			if err != nil {
 				return err
 			}

@@ -244,6 +244,32 @@ func (s *Server) account(identity *providers.Identity, cfg config.Provider) argi
 	return a
 }
 
+// maxFormPostBytes bounds the body of a form_post callback. Apple's carries
+// code, state, id_token and, on the first sign-in, a small user object.
+const maxFormPostBytes = 64 << 10
+
+// handleFormPostCallback serves providers that return the browser with a
+// POST (response_mode=form_post, as Apple does). It turns the form into the
+// query of a 303 redirect to the same path, so that Argilla's callback page
+// loads and calls the access-token endpoint as it does for every provider.
+// Requests for providers that are not configured are forwarded to Argilla.
+func (s *Server) handleFormPostCallback(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.providers[chi.URLParam(r, "provider")]; !ok {
+		s.handleForward(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormPostBytes)
+	if err := r.ParseForm(); err != nil {
+		s.logger(r).Warn("callback form rejected", slog.Any("error", err))
+		writeDetail(w, http.StatusBadRequest, "the callback form is invalid or larger than 64 KiB")
+		return
+	}
+	target := *r.URL
+	target.RawQuery = r.Form.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target.RequestURI(), http.StatusSeeOther)
+}
+
 func (s *Server) flowCookiePath() string {
 	return s.cfg.BasePath + "api/v1/oauth2/"
 }

@@ -608,3 +608,50 @@ func TestKeycloakRolesMapping(t *testing.T) {
 		})
 	}
 }
+
+func TestFormPostCallbackBecomesGet(t *testing.T) {
+	tp := newTestProxy(t, nil)
+	form := url.Values{"code": {"c1"}, "state": {"s1"}, "user": {`{"name":{"firstName":"Ann"}}`}}
+	req := httptest.NewRequest("POST", "http://localhost/oauth/keycloak/callback", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp := tp.do(req)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status = %d, want 303", resp.StatusCode)
+	}
+	location, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if location.Path != "/oauth/keycloak/callback" {
+		t.Errorf("redirect path = %q, want the callback page", location.Path)
+	}
+	if location.Host != "" {
+		t.Errorf("redirect leaves the origin: %s", location)
+	}
+	for key, want := range form {
+		if got := location.Query().Get(key); got != want[0] {
+			t.Errorf("query %s = %q, want %q", key, got, want[0])
+		}
+	}
+}
+
+func TestFormPostCallbackLimits(t *testing.T) {
+	tp := newTestProxy(t, nil)
+	big := "code=" + strings.Repeat("a", 70<<10)
+	req := httptest.NewRequest("POST", "http://localhost/oauth/keycloak/callback", strings.NewReader(big))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp := tp.do(req); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("oversized form: status = %d, want 400", resp.StatusCode)
+	}
+
+	other := httptest.NewRequest("POST", "http://localhost/oauth/unknown/callback", strings.NewReader("code=1"))
+	tp.do(other)
+	select {
+	case up := <-tp.upstreamRequests:
+		if up.URL.Path != "/oauth/unknown/callback" {
+			t.Errorf("forwarded path = %q", up.URL.Path)
+		}
+	default:
+		t.Error("a POST callback of an unconfigured provider was not forwarded to Argilla")
+	}
+}

@@ -5,6 +5,7 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -92,6 +93,7 @@ func (s *Server) routes() http.Handler {
 	r.Get(base+"/api/v1/oauth2/providers", s.handleProviders)
 	r.Get(base+"/api/v1/oauth2/providers/{provider}/authentication", s.handleAuthentication)
 	r.Get(base+"/api/v1/oauth2/providers/{provider}/access-token", s.handleAccessToken)
+	r.Post(base+"/oauth/{provider}/callback", s.handleFormPostCallback)
 
 	r.NotFound(s.handleForward)
 	r.MethodNotAllowed(s.handleForward)
@@ -113,7 +115,15 @@ func (s *Server) Start(ctx context.Context) {
 		})
 		for _, name := range s.order {
 			provider := s.providers[name]
-			retry(ctx, s.log.With(slog.String("provider", name)), "read provider discovery", provider.Check)
+			retry(ctx, s.log.With(slog.String("provider", name)), "read provider discovery", func(ctx context.Context) error {
+				err := provider.Check(ctx)
+				if errors.Is(err, providers.ErrIssuerMismatch) {
+					// A retry will not help: the configuration must change.
+					// Readiness stays 503 until it does.
+					s.log.Error("provider configuration is wrong", slog.String("provider", name), slog.Any("error", err))
+				}
+				return err
+			})
 		}
 		if ctx.Err() == nil {
 			s.ready.Store(true)
