@@ -43,14 +43,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	if invalid := (*config.Error)(nil); errors.As(err, &invalid) {
+		logWarnings(newLogger(stderr, config.DefaultLogLevel), invalid.Warnings)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "authproxy:", err)
 		return 2
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	for _, warning := range cfg.Warnings {
-		log.Warn(warning)
-	}
+	logWarnings(log, cfg.Warnings)
 
 	if command == "check-config" {
 		cfg.Describe(stdout)
@@ -61,6 +62,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// logWarnings logs each configuration warning on its own line.
+func logWarnings(log *slog.Logger, warnings []config.Problem) {
+	for _, w := range warnings {
+		attrs := []any{slog.String("where", w.Where), slog.String("key", w.Key)}
+		if w.Value != "" {
+			attrs = append(attrs, slog.String("value", w.Value))
+		}
+		attrs = append(attrs, slog.String("fix", w.Fix))
+		log.Warn("configuration: "+w.Message, attrs...)
+	}
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
