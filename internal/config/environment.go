@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -54,6 +56,10 @@ func (e environment) get(name string, secret bool) variable {
 
 	content, err := e.readFile(path)
 	if err != nil {
+		// The path is the problem's value, so only the cause is repeated.
+		if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
 		e.problems.add(Problem{
 			Where: "env " + name + "_FILE", Key: name + "_FILE", Value: path,
 			Message: fmt.Sprintf("cannot read the secret file: %v", err),

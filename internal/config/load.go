@@ -1,12 +1,15 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -60,11 +63,28 @@ func Load(opts Options) (*Config, error) {
 	l.applyFile()
 	l.applyProxySettings()
 
+	sortByLine(ps.errors, l.file.Path)
+	sortByLine(ps.warnings, l.file.Path)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
 	c.Warnings = ps.warnings
 	return c, nil
+}
+
+// sortByLine puts the problems found in the OAuth file first, in line
+// order, and keeps the others, found in variables and flags, in the order
+// they were found.
+func sortByLine(list []Problem, path string) {
+	line := func(p Problem) int {
+		rest, inFile := strings.CutPrefix(p.Where, path+":")
+		n, err := strconv.Atoi(rest)
+		if !inFile || err != nil {
+			return math.MaxInt
+		}
+		return n
+	}
+	slices.SortStableFunc(list, func(a, b Problem) int { return cmp.Compare(line(a), line(b)) })
 }
 
 type loader struct {
@@ -102,7 +122,11 @@ func (l *loader) readOAuthFile(stat func(string) (os.FileInfo, error)) {
 		} else if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) {
 			message += ": " + pathErr.Err.Error()
 		}
-		l.ps.add(Problem{Where: source, Key: "oauth_file", Value: path, Message: message, Fix: fix})
+		where := source
+		if where == "default" {
+			where = ""
+		}
+		l.ps.add(Problem{Where: where, Key: "oauth_file", Value: path, Message: message, Fix: fix})
 		return
 	}
 	if f := parseOAuthFile(path, content, l.ps); f != nil {

@@ -67,7 +67,7 @@ func TestLoadMistakes(t *testing.T) {
 			name: "missing file",
 			f:    fixture{file: noFile},
 			problems: []string{
-				`default: oauth_file = ".oauth.yaml": the OAuth file does not exist; ` +
+				`oauth_file = ".oauth.yaml": the OAuth file does not exist; ` +
 					"fix: create .oauth.yaml or .oauth.yml in the working directory",
 			},
 		},
@@ -105,8 +105,8 @@ func TestLoadMistakes(t *testing.T) {
 			name: "unknown provider key",
 			f:    fixture{file: "providers:\n  - name: github\n    client_id: a\n    client-secret: b\n"},
 			problems: []string{
+				".oauth.yaml:2: providers.github.client_secret: missing client secret",
 				`.oauth.yaml:4: providers[0].client-secret: unknown provider key; fix: rename it to "client_secret"`,
-				"providers.github.client_secret: missing client secret",
 			},
 		},
 		{
@@ -331,9 +331,9 @@ func TestLoadMistakes(t *testing.T) {
 			f: fixture{file: "providers:\n  - {name: github, client_id: a}\n",
 				env: env("OAUTH2_GITHUB_CLIENT_SECRET_FILE=/run/secrets/missing")},
 			problems: []string{
-				`env OAUTH2_GITHUB_CLIENT_SECRET_FILE: OAUTH2_GITHUB_CLIENT_SECRET_FILE = "/run/secrets/missing": ` +
-					"cannot read the secret file",
 				"providers.github.client_secret: missing client secret",
+				`env OAUTH2_GITHUB_CLIENT_SECRET_FILE: OAUTH2_GITHUB_CLIENT_SECRET_FILE = "/run/secrets/missing": ` +
+					"cannot read the secret file: file does not exist; fix: point it at a readable file, or unset it",
 			},
 		},
 		{
@@ -373,15 +373,15 @@ extra_backends: [social_core.backends.facebook.FacebookOAuth2]
 		env:  env("AUTHPROXY_COOKIE_SECRETS=c2hvcnQ=", "AUTHPROXY_ARGILLA_API_KEY="+unset, "AUTHPROXY_UPSTREAM=argilla"),
 	})
 	checkProblems(t, "problems", problems, []string{
-		".oauth.yaml:6: providers[2].clientsecret: unknown provider key",
-		`.oauth.yaml:11: allow_http_redirect = "maybe": not a boolean`,
-		`.oauth.yaml:12: extra_backends = "social_core.backends.facebook.FacebookOAuth2": not a supported OAuth2 backend`,
 		".oauth.yaml:2: providers.keycloak.client_id: missing client id",
 		".oauth.yaml:2: providers.keycloak.client_secret: missing client secret",
 		".oauth.yaml:2: providers.keycloak.oidc_endpoint: keycloak needs the URL",
 		`.oauth.yaml:3: providers[1].name = "githb": unsupported provider; fix: write "github"`,
 		".oauth.yaml:5: providers.github.client_secret: missing client secret",
+		".oauth.yaml:6: providers[2].clientsecret: unknown provider key",
 		`.oauth.yaml:8: providers[3].name = "github": provider already configured at line 5`,
+		`.oauth.yaml:11: allow_http_redirect = "maybe": not a boolean`,
+		`.oauth.yaml:12: extra_backends = "social_core.backends.facebook.FacebookOAuth2": not a supported OAuth2 backend`,
 		`upstream = "argilla": not an absolute http or https URL`,
 		"cookie_secrets: secret 1 of 1: decodes to 5 bytes",
 		"argilla_api_key: missing Argilla owner API key",
