@@ -171,12 +171,14 @@ func (l *loader) applyFile() {
 	l.sourceOfKey("allow_http_redirect")
 
 	l.sourceOfKey("allowed_workspaces")
+	listed := map[string]bool{}
 	for _, w := range f.AllowedWorkspaces {
-		if slices.Contains(c.AllowedWorkspaces, w.Value) {
+		if listed[w.Value] {
 			l.ps.warn(Problem{Where: l.at(w.Line), Key: "allowed_workspaces", Value: w.Value,
 				Message: "workspace listed twice", Fix: "remove the second entry"})
 			continue
 		}
+		listed[w.Value] = true
 		c.AllowedWorkspaces = append(c.AllowedWorkspaces, w.Value)
 	}
 

@@ -181,6 +181,15 @@ extra_backends:
 	}
 }
 
+func TestLoadRedirectURIWithoutLeadingSlash(t *testing.T) {
+	c := mustLoad(t, fixture{
+		file: "providers:\n  - {name: github, client_id: a, client_secret: b, redirect_uri: oauth/github/callback}\n",
+	})
+	if len(c.Warnings) != 0 {
+		t.Errorf("unexpected warnings:\n%s", formatProblems(c.Warnings))
+	}
+}
+
 func TestLoadAllowedWorkspacesNull(t *testing.T) {
 	c := mustLoad(t, fixture{file: "providers:\n  - {name: github, client_id: a, client_secret: b}\nallowed_workspaces: null\n"})
 	if len(c.AllowedWorkspaces) != 0 {

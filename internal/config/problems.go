@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -15,12 +14,12 @@ type Problem struct {
 	// Key is the setting, such as "providers.keycloak.client_id", or the
 	// YAML path, such as "providers[2].name", where no name is known yet.
 	Key string
-	// Value is the offending value. It is empty for secrets and for
-	// missing values, so a message never contains a secret.
+	// Value is the offending value. It is left empty for secrets and for
+	// missing values.
 	Value string
-	// Message says what is wrong.
+	// Message describes what is wrong.
 	Message string
-	// Fix says what to do.
+	// Fix is the change that corrects the mistake.
 	Fix string
 }
 
@@ -69,18 +68,30 @@ func (e *Error) Error() string {
 type problems struct {
 	errors   []Problem
 	warnings []Problem
+	seen     map[Problem]bool
 }
 
 func (ps *problems) add(p Problem) {
-	if !slices.Contains(ps.errors, p) {
+	if ps.firstTime(p) {
 		ps.errors = append(ps.errors, p)
 	}
 }
 
 func (ps *problems) warn(p Problem) {
-	if !slices.Contains(ps.warnings, p) {
+	if ps.firstTime(p) {
 		ps.warnings = append(ps.warnings, p)
 	}
+}
+
+func (ps *problems) firstTime(p Problem) bool {
+	if ps.seen == nil {
+		ps.seen = map[Problem]bool{}
+	}
+	if ps.seen[p] {
+		return false
+	}
+	ps.seen[p] = true
+	return true
 }
 
 func (ps *problems) err() error {

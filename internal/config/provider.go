@@ -186,7 +186,8 @@ func (l *loader) applyRedirectURI(p *Provider, fp fileProvider) {
 		return
 	}
 
-	if !strings.HasSuffix(u.Path, callback) {
+	// A relative path without its leading slash is joined as if it had one.
+	if !strings.HasSuffix("/"+strings.TrimPrefix(u.Path, "/"), callback) {
 		l.ps.warn(Problem{
 			Where: problem.Where, Key: key, Value: p.RedirectURI,
 			Message: "does not end in " + callback + ", the web UI page that completes the sign-in",
