@@ -160,8 +160,7 @@ func (l *loader) applyFile() {
 		l.ps.warn(Problem{
 			Where: l.at(k.Line), Key: k.Value,
 			Message: "unknown top-level key, ignored as Argilla ignores it",
-			Fix: "remove it, or use one of providers, allowed_workspaces, allow_http_redirect, " +
-				"extra_backends, enabled, authproxy",
+			Fix:     "remove it, or use one of " + strings.Join(fileKeys, ", "),
 		})
 	}
 

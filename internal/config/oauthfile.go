@@ -56,6 +56,10 @@ type oauthFile struct {
 	UnknownKeys []fileValue
 }
 
+// fileKeys are the top-level keys authproxy reads. Argilla ignores any
+// other top-level key, and so does authproxy, with a warning.
+var fileKeys = []string{"providers", "allowed_workspaces", "allow_http_redirect", "extra_backends", "enabled", "authproxy"}
+
 // providerKeys are the keys Argilla 2.8 accepts in a provider entry; any
 // other key makes Argilla fail with a TypeError.
 var providerKeys = []string{"name", "client_id", "client_secret", "scope", "redirect_uri", "sync_user"}

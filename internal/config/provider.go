@@ -123,9 +123,10 @@ func (l *loader) providerValue(name, property, setting string, fv fileValue, sec
 		result.Value, result.Source = v.Value, v.Source
 		return result
 	}
-	// NOTE: Argilla 2.8 fails at start-up with a TypeError when any of the
-	// first two social-core SCOPE variables is set, unless
-	// SOCIAL_AUTH_IGNORE_DEFAULT_SCOPE is too; authproxy uses the value.
+	// NOTE: Argilla 2.8 fails at start-up with a TypeError when
+	// SOCIAL_AUTH_<NAME>_SCOPE, SOCIAL_AUTH_SCOPE or SCOPE is set, unless
+	// social-core's IGNORE_DEFAULT_SCOPE setting is set too. authproxy
+	// uses the first two like any other setting and does not read SCOPE.
 	if v := l.env.firstSet(social, secret); v.Set {
 		result.Value, result.Source = v.Value, v.Source
 		if v.Value == "" {

@@ -26,8 +26,8 @@ const (
 // proxySetting is one of authproxy's own settings, which Argilla's file has
 // no place for. A value comes from the flag, then the variable, then the
 // key in the file's `authproxy` section, then the default. A flag given
-// with an empty value counts; an empty variable or file value does not, so
-// that a compose file passing an unset variable through changes nothing.
+// with an empty value counts. An empty variable or file value does not,
+// so a compose file that passes an unset variable through changes nothing.
 type proxySetting struct {
 	// Key is the key under `authproxy:` and the key Describe prints.
 	Key string
@@ -52,7 +52,7 @@ var proxySettings = []proxySetting{
 		Usage: "Argilla's URL as the proxy reaches it, without a path"},
 	{Key: "public_url", Flag: "public-url", Env: "AUTHPROXY_PUBLIC_URL",
 		Usage: "URL browsers use to reach Argilla through the proxy; replaces the request's host in redirect URIs"},
-	{Key: "session_ttl", Flag: "session-ttl", Env: "AUTHPROXY_SESSION_TTL", Default: DefaultSessionTTL.String(),
+	{Key: "session_ttl", Flag: "session-ttl", Env: "AUTHPROXY_SESSION_TTL", Default: shortDuration(DefaultSessionTTL),
 		Usage: "session lifetime after sign-in, such as 8h; at least 1m"},
 	{Key: "trusted_proxies", Flag: "trusted-proxies", Env: "AUTHPROXY_TRUSTED_PROXIES",
 		Usage: "comma-separated IP addresses or CIDR prefixes whose X-Forwarded-* and Forwarded headers count"},
@@ -60,6 +60,19 @@ var proxySettings = []proxySetting{
 		Usage: "debug, info, warn or error"},
 	{Key: "cookie_secrets", Env: "AUTHPROXY_COOKIE_SECRETS", Secret: true},
 	{Key: "argilla_api_key", Env: "AUTHPROXY_ARGILLA_API_KEY", Secret: true},
+}
+
+// shortDuration formats d without zero minutes and seconds: "24h" rather
+// than "24h0m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // oauthFileFlag selects the OAuth file; it is not a proxySetting because
