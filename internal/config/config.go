@@ -88,10 +88,10 @@ type Provider struct {
 	settings func(name string) variable
 }
 
-// Setting returns social-core's setting name for this provider and the
-// variable it came from. Like social-core, it reads SOCIAL_AUTH_<BACKEND>_
-// <NAME>, then SOCIAL_AUTH_<NAME>, then name as given, and returns the
-// first that is set, even when it is empty.
+// Setting returns the value of social-core's setting name for this
+// provider and the variable it came from. Like social-core, it reads
+// SOCIAL_AUTH_<BACKEND>_<NAME>, then SOCIAL_AUTH_<NAME>, then name as
+// given, and returns the first that is set, even when it is empty.
 func (p Provider) Setting(name string) (value, source string) {
 	if p.settings == nil {
 		return "", ""

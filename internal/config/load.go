@@ -34,9 +34,9 @@ type Options struct {
 var defaultOAuthFiles = []string{".oauth.yaml", ".oauth.yml"}
 
 // Load reads and validates the whole configuration. On mistakes it returns
-// an *Error listing every one of them together with the warnings; a flag
-// that cannot be parsed returns the flag package's error instead, which is
-// flag.ErrHelp for -h.
+// an *Error that lists every one of them together with the warnings. A
+// flag that cannot be parsed returns the flag package's error instead,
+// which is flag.ErrHelp for -h.
 func Load(opts Options) (*Config, error) {
 	env := osEnvironment()
 	if opts.Env != nil {

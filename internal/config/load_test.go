@@ -210,6 +210,14 @@ func TestLoadEnabledFalse(t *testing.T) {
 	}
 }
 
+func TestLoadEnabledFalseIgnoresSharedEndpoint(t *testing.T) {
+	file := "enabled: false\nproviders:\n  - name: huggingface\n  - name: keycloak\n"
+	c := mustLoad(t, fixture{file: file, env: env("OIDC_ENDPOINT=http://keycloak:8080/realms/argilla")})
+	if c.Enabled {
+		t.Error("enabled = true, want false")
+	}
+}
+
 func TestLoadEnabledFalseStillChecksNames(t *testing.T) {
 	problems, _ := loadProblems(t, fixture{file: "enabled: false\nproviders:\n  - name: githib\n"})
 	checkProblems(t, "problems", problems, []string{`providers[0].name = "githib": unsupported provider`})

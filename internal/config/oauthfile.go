@@ -106,6 +106,9 @@ func parseOAuthFile(path string, content []byte, ps *problems) *oauthFile {
 		case "authproxy":
 			f.Proxy = fp.proxySection(value)
 		default:
+			if kv.key.Kind != yaml.ScalarNode {
+				key = "(a list or mapping used as a key)"
+			}
 			f.UnknownKeys = append(f.UnknownKeys, fileValue{Value: key, Line: kv.key.Line, Set: true})
 		}
 	}
@@ -260,7 +263,7 @@ func (fp fileParser) mergedPairs(value *yaml.Node, path string, depth int) []pai
 	if depth >= maxMergeDepth || *fp.merged > maxMergedPairs {
 		fp.ps.add(Problem{
 			Where: fp.at(value.Line), Key: joinKey(path, "<<"),
-			Message: "merge keys nest too deeply or refer to themselves",
+			Message: "merge keys nest too deeply, refer to themselves or expand to too many keys",
 			Fix:     "write the keys out instead of merging them",
 		})
 		return nil

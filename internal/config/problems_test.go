@@ -457,6 +457,11 @@ func TestLoadWarnings(t *testing.T) {
 			warnings: []string{"providers: no provider configured"},
 		},
 		{
+			name:     "list as top-level key",
+			file:     validGitHub + "? [a, b]\n: c\n",
+			warnings: []string{".oauth.yaml:3: (a list or mapping used as a key): unknown top-level key"},
+		},
+		{
 			name:     "workspace twice",
 			file:     validGitHub + "allowed_workspaces:\n  - name: a\n  - name: a\n",
 			warnings: []string{`.oauth.yaml:5: allowed_workspaces = "a": workspace listed twice`},

@@ -247,6 +247,9 @@ func (l *loader) checkOIDCEndpoint(p Provider, fp fileProvider) {
 // apply to every OpenID Connect backend, so one set for keycloak would also
 // send huggingface's sign-ins to the Keycloak realm.
 func (l *loader) checkSharedOIDCEndpoints() {
+	if !l.c.Enabled {
+		return
+	}
 	firstBySource := map[string]string{}
 	for _, p := range l.c.Providers {
 		_, source := p.OIDCEndpoint()
