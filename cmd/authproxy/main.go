@@ -2,11 +2,13 @@
 //
 // Usage:
 //
-//	authproxy [serve] [flags]     run the proxy
+//	authproxy [serve] [flags]      run the proxy
 //	authproxy check-config [flags] validate the configuration and print it
 //
-// Run `authproxy -h` for the flags; README.md lists the environment
-// variables.
+// check-config starts nothing. It prints the effective configuration with
+// secrets redacted and exits 0, or 2 when the configuration is invalid.
+// Run `authproxy -h` for the flags; docs/configuration.md lists every
+// setting.
 package main
 
 import (
@@ -43,24 +45,67 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	if invalid := (*config.Error)(nil); errors.As(err, &invalid) {
+		logWarnings(newLogger(stderr, config.DefaultLogLevel), invalid.Warnings)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "authproxy:", err)
 		return 2
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	for _, warning := range cfg.Warnings {
-		log.Warn(warning)
-	}
+	logWarnings(log, cfg.Warnings)
 
 	if command == "check-config" {
-		cfg.Describe(stdout)
-		return 0
+		return checkConfig(cfg, stdout, stderr)
 	}
 	if err := serve(cfg, log); err != nil {
 		log.Error("stopped", slog.Any("error", err))
 		return 1
 	}
 	return 0
+}
+
+// checkConfig prints the effective configuration and fails for every
+// provider that this build cannot serve yet. It opens no listener and
+// sends no request. It returns the exit code: 0, 2 as for any other
+// invalid configuration, or 1 when the output cannot be written.
+func checkConfig(cfg *config.Config, stdout, stderr io.Writer) int {
+	if err := cfg.Describe(stdout); err != nil {
+		fmt.Fprintln(stderr, "authproxy: writing the configuration failed:", err)
+		return 1
+	}
+	if !cfg.Enabled {
+		return 0
+	}
+
+	var problems []config.Problem
+	for _, p := range cfg.Providers {
+		if _, err := providers.New(p, providers.Options{}); err != nil {
+			key := "providers." + p.Name + ".name"
+			problems = append(problems, config.Problem{
+				Where: cfg.Source(key), Key: key, Value: p.Name,
+				Message: err.Error(),
+				Fix:     "remove this provider until authproxy supports it",
+			})
+		}
+	}
+	if len(problems) > 0 {
+		fmt.Fprintln(stderr, "authproxy:", &config.Error{Problems: problems})
+		return 2
+	}
+	return 0
+}
+
+// logWarnings logs each configuration warning on its own line.
+func logWarnings(log *slog.Logger, warnings []config.Problem) {
+	for _, w := range warnings {
+		attrs := []any{slog.String("where", w.Where), slog.String("key", w.Key)}
+		if w.Value != "" {
+			attrs = append(attrs, slog.String("value", w.Value))
+		}
+		attrs = append(attrs, slog.String("fix", w.Fix))
+		log.Warn("configuration: "+w.Message, attrs...)
+	}
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

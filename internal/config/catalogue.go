@@ -1,29 +1,46 @@
 package config
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Backend describes one sign-in provider as Argilla names it: the name used
-// in .oauth.yml and the social-core class that Argilla loads for it.
+// in the OAuth file and the social-core class that Argilla loads for it.
 type Backend struct {
-	// Name is social-core's backend name, the value of `name` in .oauth.yml.
+	// Name is social-core's backend name, the value of `name` in the file.
 	Name string
-	// Class is the social-core class path that `extra_backends` lists.
+	// Class is the class path that `extra_backends` lists.
 	Class string
-	// Builtin is true for the four providers Argilla 2.8 ships without
+	// Builtin is true for the four providers Argilla 2.8 loads without
 	// `extra_backends`.
 	Builtin bool
+	// ReadsOIDCEndpoint is true for backends that find their OpenID
+	// Connect discovery document through the OIDC_ENDPOINT setting.
+	ReadsOIDCEndpoint bool
+	// DefaultOIDCEndpoint applies when no OIDC_ENDPOINT setting is found;
+	// empty means the setting is required.
+	DefaultOIDCEndpoint string
 }
 
-// backends lists every provider authproxy accepts, keyed by name. The names
-// and class paths are social-core's (social_core/backends/*.py).
+// backends lists every provider authproxy accepts, keyed by name. Each
+// class path, name and base class was checked against social-auth-core
+// 4.5.6 and argilla-server 2.8.0 (TestCatalogueMatchesSocialCore repeats
+// the check where that Python environment is installed).
 var backends = map[string]Backend{
-	"huggingface":   {Name: "huggingface", Class: "argilla_server.security.authentication.oauth2._backends.HuggingfaceOpenId", Builtin: true},
+	"huggingface": {
+		Name: "huggingface", Class: "argilla_server.security.authentication.oauth2._backends.HuggingfaceOpenId",
+		Builtin: true, ReadsOIDCEndpoint: true, DefaultOIDCEndpoint: "https://huggingface.co",
+	},
+	"keycloak": {
+		Name: "keycloak", Class: "argilla_server.security.authentication.oauth2._backends.KeycloakOpenId",
+		Builtin: true, ReadsOIDCEndpoint: true,
+	},
 	"github":        {Name: "github", Class: "social_core.backends.github.GithubOAuth2", Builtin: true},
 	"google-oauth2": {Name: "google-oauth2", Class: "social_core.backends.google.GoogleOAuth2", Builtin: true},
-	"keycloak":      {Name: "keycloak", Class: "argilla_server.security.authentication.oauth2._backends.KeycloakOpenId", Builtin: true},
 
 	"apple-id":              {Name: "apple-id", Class: "social_core.backends.apple.AppleIdAuth"},
-	"oidc":                  {Name: "oidc", Class: "social_core.backends.open_id_connect.OpenIdConnectAuth"},
+	"oidc":                  {Name: "oidc", Class: "social_core.backends.open_id_connect.OpenIdConnectAuth", ReadsOIDCEndpoint: true},
 	"gitlab":                {Name: "gitlab", Class: "social_core.backends.gitlab.GitLabOAuth2"},
 	"microsoft-graph":       {Name: "microsoft-graph", Class: "social_core.backends.microsoft.MicrosoftOAuth2"},
 	"azuread-tenant-oauth2": {Name: "azuread-tenant-oauth2", Class: "social_core.backends.azuread_tenant.AzureADTenantOAuth2"},
@@ -34,7 +51,14 @@ var backends = map[string]Backend{
 	"github-team":           {Name: "github-team", Class: "social_core.backends.github.GithubTeamOAuth2"},
 }
 
-// backendByClass returns the backend whose social-core class path is class.
+// nameAliases maps misspellings that Argilla's own documentation prints to
+// the backend name. Argilla 2.8 rejects them; authproxy accepts them with a
+// warning, because operators copy the documentation's example.
+var nameAliases = map[string]string{
+	"keycloack": "keycloak",
+}
+
+// backendByClass returns the backend whose class path is class.
 func backendByClass(class string) (Backend, bool) {
 	for _, b := range backends {
 		if b.Class == class {
@@ -42,6 +66,18 @@ func backendByClass(class string) (Backend, bool) {
 		}
 	}
 	return Backend{}, false
+}
+
+// builtinNames returns the names of the built-in providers, sorted.
+func builtinNames() []string {
+	var names []string
+	for _, b := range backends {
+		if b.Builtin {
+			names = append(names, b.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // extraClasses returns the class paths accepted in `extra_backends`, sorted.
@@ -56,10 +92,10 @@ func extraClasses() []string {
 	return classes
 }
 
-// nearestName returns the accepted provider name closest to name by edit
+// nearestName returns the entry of accepted closest to name by edit
 // distance, or "" when none is close enough to be a likely typo.
 func nearestName(name string, accepted []string) string {
-	best, bestDistance := "", 4
+	best, bestDistance := "", max(3, len(name)/3)+1
 	for _, candidate := range accepted {
 		if d := editDistance(name, candidate); d < bestDistance {
 			best, bestDistance = candidate, d
@@ -68,7 +104,8 @@ func nearestName(name string, accepted []string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance between a and b.
+// editDistance is the Levenshtein distance between a and b, counted in
+// bytes.
 func editDistance(a, b string) int {
 	previous := make([]int, len(b)+1)
 	current := make([]int, len(b)+1)
@@ -87,4 +124,14 @@ func editDistance(a, b string) int {
 		previous, current = current, previous
 	}
 	return previous[len(b)]
+}
+
+// sortedUnique returns the sorted, de-duplicated union of lists.
+func sortedUnique(lists ...[]string) []string {
+	var all []string
+	for _, list := range lists {
+		all = append(all, list...)
+	}
+	sort.Strings(all)
+	return slices.Compact(all)
 }

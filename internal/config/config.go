@@ -16,25 +16,27 @@ type Config struct {
 	// OAuthFile is the path of the Argilla OAuth file that was read.
 	OAuthFile string
 	// Enabled is false when the file sets Argilla 2.7's `enabled: false`:
-	// no provider is offered and no workspace is created.
+	// no provider is offered, no workspace is created and no owner API key
+	// is needed. Argilla 2.8 ignores the key.
 	Enabled bool
 	// Providers are the configured sign-in providers, in file order.
 	Providers []Provider
 	// AllowedWorkspaces are the workspaces every new user joins.
 	AllowedWorkspaces []string
-	// AllowHTTPRedirect lets redirect URIs and cookies use plain http.
+	// AllowHTTPRedirect makes redirect URIs use http instead of https, and
+	// lets cookies go without the Secure attribute on plain http.
 	AllowHTTPRedirect bool
-	// ExtraBackends are the social-core class paths from `extra_backends`.
+	// ExtraBackends are the class paths from `extra_backends`.
 	ExtraBackends []string
 
 	// Listen is the address the proxy serves on.
 	Listen string
 	// MetricsListen is the address of the metrics listener, empty for none.
 	MetricsListen string
-	// Upstream is Argilla's base URL as the proxy reaches it.
+	// Upstream is Argilla's URL as the proxy reaches it, without a path.
 	Upstream *url.URL
-	// PublicURL is the origin (and optional path) browsers use, nil when the
-	// request's own host decides.
+	// PublicURL is the URL browsers use to reach Argilla through the proxy,
+	// nil when each request's own host decides.
 	PublicURL *url.URL
 	// BasePath is Argilla's path prefix from ARGILLA_BASE_URL, "/" by
 	// default, always with a leading and a trailing slash.
@@ -55,10 +57,12 @@ type Config struct {
 	// LogLevel is one of debug, info, warn, error.
 	LogLevel string
 
-	// Warnings are problems that do not stop start-up, such as unknown
-	// top-level keys that Argilla also ignores.
-	Warnings []string
+	// Warnings are problems that do not stop start-up, such as top-level
+	// keys that Argilla also ignores.
+	Warnings []Problem
 
+	// sources maps each key printed by Describe to where its value came
+	// from.
 	sources map[string]string
 }
 
@@ -73,30 +77,52 @@ type Provider struct {
 	ClientSecret string
 	// Scopes are the requested scopes; nil means the provider's default.
 	Scopes []string
-	// RedirectURI is the configured redirect URI, absolute or a path;
-	// "/oauth/<name>/callback" by default.
+	// RedirectURI is the configured redirect URI, an absolute URL or a
+	// path; "/oauth/<name>/callback" by default. Config.RedirectURI turns
+	// it into the URI sent to the provider.
 	RedirectURI string
 	// SyncUser updates role and workspaces at every sign-in.
 	SyncUser bool
 
-	settings settingLookup
+	// settings looks up a social-core setting for this provider.
+	settings func(name string) variable
 }
 
-// Setting returns the social-core setting name for this provider, looked
-// up as SOCIAL_AUTH_<BACKEND>_<NAME>, then SOCIAL_AUTH_<NAME>, then <NAME>
-// (each also as <VARIABLE>_FILE), and the variable it came from.
+// Setting returns the value of social-core's setting name for this
+// provider and the variable it came from. Like social-core, it reads
+// SOCIAL_AUTH_<BACKEND>_<NAME>, then SOCIAL_AUTH_<NAME>, then name as
+// given, and returns the first that is set, even when it is empty.
 func (p Provider) Setting(name string) (value, source string) {
 	if p.settings == nil {
 		return "", ""
 	}
-	return p.settings(name)
+	v := p.settings(name)
+	return v.Value, v.Source
 }
 
-// Source returns where the value of key came from: "file.yml:12",
+// OIDCEndpoint returns the URL under which the provider publishes
+// /.well-known/openid-configuration, and where that URL came from: the
+// OIDC_ENDPOINT setting, then (for huggingface) the OPENID_PROVIDER_URL
+// variable of a Hugging Face Space, then the backend's default. It returns
+// "" for providers that do not use OpenID Connect discovery.
+func (p Provider) OIDCEndpoint() (value, source string) {
+	if !p.Backend.ReadsOIDCEndpoint {
+		return "", ""
+	}
+	if p.settings != nil {
+		if v := p.settings(oidcEndpointSetting); v.Set {
+			return v.Value, v.Source
+		}
+	}
+	if p.Backend.DefaultOIDCEndpoint != "" {
+		return p.Backend.DefaultOIDCEndpoint, "default"
+	}
+	return "", ""
+}
+
+// Source returns where the value of key came from: ".oauth.yaml:12",
 // "env NAME", "flag -name" or "default". Keys are those printed by
 // Describe, such as "providers.keycloak.client_id" or "upstream".
 func (c *Config) Source(key string) string {
 	return c.sources[key]
 }
-
-type settingLookup func(name string) (value, source string)

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -9,74 +11,108 @@ import (
 // Environment looks up one environment variable, as os.LookupEnv does.
 type Environment func(name string) (string, bool)
 
-// environment reads variables and their <NAME>_FILE twins, which Docker
-// and Kubernetes secrets use.
+// environment reads variables and, for secrets, their <NAME>_FILE twins,
+// which Docker and Kubernetes secrets use.
 type environment struct {
 	lookup   Environment
 	readFile func(string) ([]byte, error)
 	problems *problems
 }
 
-// get returns the value of name or of the file named by name_FILE, and a
-// source for Describe. Setting both is a mistake, because one would be
-// ignored without a word.
-func (e environment) get(name string) (value, source string, ok bool) {
+// variable is the result of looking up one variable.
+type variable struct {
+	// Name is the variable that was looked up, without _FILE.
+	Name  string
+	Value string
+	// Source names the variable that supplied Value for Describe:
+	// "env NAME", or "env NAME_FILE=/path" when the value came from a file.
+	Source string
+	// Set is true when the variable exists, even with an empty value, or
+	// when NAME_FILE names a file.
+	Set bool
+}
+
+// get looks up name. With secret set, NAME_FILE is read as well; setting
+// both is a mistake, because one of them would be ignored without a word.
+func (e environment) get(name string, secret bool) variable {
 	direct, hasDirect := e.lookup(name)
+	v := variable{Name: name, Value: direct, Source: "env " + name, Set: hasDirect}
+	if !secret {
+		return v
+	}
+
 	path, hasFile := e.lookup(name + "_FILE")
-	if hasDirect && direct != "" && hasFile && path != "" {
+	if !hasFile || path == "" {
+		return v
+	}
+	if direct != "" {
 		e.problems.add(Problem{
 			Where: "env " + name, Key: name,
 			Message: fmt.Sprintf("both %s and %s_FILE are set", name, name),
 			Fix:     "unset one of them",
 		})
-		return "", "", false
-	}
-	if hasDirect && direct != "" {
-		return direct, "env " + name, true
-	}
-	if !hasFile || path == "" {
-		return "", "", false
+		return v
 	}
 
 	content, err := e.readFile(path)
 	if err != nil {
+		// The path is the problem's value, so only the cause is repeated.
+		if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
 		e.problems.add(Problem{
 			Where: "env " + name + "_FILE", Key: name + "_FILE", Value: path,
-			Message: fmt.Sprintf("cannot read the file: %v", err),
-			Fix:     "point it at a readable file or unset it",
+			Message: fmt.Sprintf("cannot read the secret file: %v", err),
+			Fix:     "point it at a readable file, or unset it",
 		})
-		return "", "", false
+		return variable{Name: name}
 	}
-	value = strings.TrimRight(string(content), "\r\n")
-	if value == "" {
-		return "", "", false
-	}
-	return value, "file " + path + " (env " + name + "_FILE)", true
+	// Files written by `echo` or editors end in a line break, which is never
+	// part of a secret.
+	value := strings.TrimRight(string(content), "\r\n")
+	return variable{Name: name, Value: value, Source: "env " + name + "_FILE=" + path, Set: true}
 }
 
-// first returns the first non-empty variable among names.
-func (e environment) first(names ...string) (value, source string, ok bool) {
+// firstNonEmpty returns the first variable of names with a non-empty value,
+// as Argilla's `os.getenv(name) or ...` chain does: an empty variable counts
+// as unset.
+func (e environment) firstNonEmpty(names []string, secret bool) variable {
 	for _, name := range names {
-		if value, source, ok = e.get(name); ok {
-			return value, source, true
+		if v := e.get(name, secret); v.Value != "" {
+			return v
 		}
 	}
-	return "", "", false
+	return variable{}
 }
 
-// socialSettingNames returns the variables social-core reads for setting
-// name of backend, in its order: SOCIAL_AUTH_<BACKEND>_<NAME>,
-// SOCIAL_AUTH_<NAME>, <NAME>. Names are upper-cased with "-" as "_".
+// firstSet returns the first variable of names that exists, even with an
+// empty value, as social-core's BaseStrategy.setting does: it returns the
+// first name its strategy finds, so an empty SOCIAL_AUTH_GITHUB_KEY hides
+// SOCIAL_AUTH_KEY.
+func (e environment) firstSet(names []string, secret bool) variable {
+	for _, name := range names {
+		if v := e.get(name, secret); v.Set {
+			return v
+		}
+	}
+	return variable{}
+}
+
+// socialSettingNames returns the variables that social-core 4.5 reads for
+// setting name of backend, in its order: SOCIAL_AUTH_<BACKEND>_<NAME>,
+// SOCIAL_AUTH_<NAME>, then name exactly as the backend spells it. The first
+// two are upper-cased with "-" as "_" (social_core.utils.setting_name); the
+// last is not, so Argilla's client id falls back to a variable named `key`.
 func socialSettingNames(backend, name string) []string {
-	backendPart := envName(backend)
-	name = envName(name)
 	return []string{
-		"SOCIAL_AUTH_" + backendPart + "_" + name,
-		"SOCIAL_AUTH_" + name,
+		"SOCIAL_AUTH_" + envName(backend) + "_" + envName(name),
+		"SOCIAL_AUTH_" + envName(name),
 		name,
 	}
 }
 
+// envName upper-cases s and replaces "-" with "_", as social-core's
+// to_setting_name does.
 func envName(s string) string {
 	return strings.ToUpper(strings.ReplaceAll(s, "-", "_"))
 }

@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 
 	"github.com/argilla-authproxy/authproxy/internal/config"
@@ -70,45 +69,11 @@ func (s *Server) secureCookies(r *http.Request) bool {
 	return scheme == "https" || !s.cfg.AllowHTTPRedirect
 }
 
-// redirectURI returns the redirect URI for provider p, following Argilla's
-// rule: the request's origin joined with redirect_uri, the scheme forced to
-// http when allow_http_redirect is on and to https otherwise. Unlike
-// Argilla, a path is put under ARGILLA_BASE_URL's prefix unless it already
-// starts with it, and a configured public URL wins over the request.
+// redirectURI returns the redirect URI for provider p on request r, by the
+// rules of config.Config.RedirectURI. The proxy stores the result in the
+// login's flow cookie and sends that copy in the token exchange, so both
+// requests to the provider carry the same URI.
 func (s *Server) redirectURI(r *http.Request, p config.Provider) string {
-	scheme, host := s.origin(r)
-	target := p.RedirectURI
-
-	if !strings.HasPrefix(target, "/") {
-		// An absolute URL from the configuration; only its scheme follows
-		// allow_http_redirect, as in Argilla.
-		u, err := url.Parse(target)
-		if err == nil {
-			u.Scheme = s.forcedScheme()
-			return u.String()
-		}
-		return target
-	}
-
-	path := target
-	if s.cfg.PublicURL != nil {
-		prefix := strings.TrimSuffix(s.cfg.PublicURL.Path, "/")
-		if !strings.HasPrefix(path, prefix+"/") {
-			path = prefix + path
-		}
-	} else if base := strings.TrimSuffix(s.cfg.BasePath, "/"); base != "" && !strings.HasPrefix(path, base+"/") {
-		path = base + path
-	}
-
-	if s.cfg.PublicURL == nil {
-		scheme = s.forcedScheme()
-	}
-	return (&url.URL{Scheme: scheme, Host: host, Path: path}).String()
-}
-
-func (s *Server) forcedScheme() string {
-	if s.cfg.AllowHTTPRedirect {
-		return "http"
-	}
-	return "https"
+	_, host := s.origin(r)
+	return s.cfg.RedirectURI(p, host)
 }
