@@ -125,6 +125,7 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 		for _, p := range cfg.Providers {
 			provider, err := providers.New(p, providers.Options{
 				HTTPClient: &http.Client{Timeout: providers.DefaultHTTPTimeout},
+				Leeway:     cfg.ClockSkew,
 				Logger:     log,
 			})
 			if err != nil {

@@ -67,16 +67,18 @@ func TestCheckConfigInvalid(t *testing.T) {
 	}
 }
 
-func TestCheckConfigUnsupportedProvider(t *testing.T) {
-	code, stdout, stderr := runCheckConfig(t, "providers:\n  - {name: github, client_id: a, client_secret: b}\n")
+func TestCheckConfigProviderBuildError(t *testing.T) {
+	// Apple needs a team id, which only the provider itself checks.
+	code, stdout, stderr := runCheckConfig(t, "providers:\n  - {name: apple-id, client_id: a, client_secret: b}\n"+
+		"extra_backends:\n  - social_core.backends.apple.AppleIdAuth\n")
 	if code != 2 {
 		t.Errorf("exit code = %d, want 2", code)
 	}
-	if !strings.Contains(stdout, "providers.github.client_id") {
+	if !strings.Contains(stdout, "providers.apple-id.client_id") {
 		t.Errorf("stdout lacks the configuration:\n%s", stdout)
 	}
-	if !strings.Contains(stderr, `:2: providers.github.name = "github": providers: provider "github" is not supported yet`) {
-		t.Errorf("stderr lacks the unsupported provider:\n%s", stderr)
+	if !strings.Contains(stderr, `providers.apple-id.name = "apple-id": providers: apple-id: missing Apple team id`) {
+		t.Errorf("stderr lacks the provider's problem:\n%s", stderr)
 	}
 }
 

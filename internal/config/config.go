@@ -49,6 +49,9 @@ type Config struct {
 	ArgillaAPIKey string
 	// SessionTTL is how long a session lasts after sign-in.
 	SessionTTL time.Duration
+	// ClockSkew is the clock difference to identity providers allowed when
+	// checking ID token expiry.
+	ClockSkew time.Duration
 	// TrustedProxies are the peers whose X-Forwarded-* and Forwarded
 	// headers count. Empty means none.
 	TrustedProxies []netip.Prefix

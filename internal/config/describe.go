@@ -59,6 +59,7 @@ func (c *Config) Describe(w io.Writer) error {
 	line("public_url", public)
 	line("base_path", c.BasePath)
 	line("session_ttl", c.SessionTTL.String())
+	line("clock_skew", c.ClockSkew.String())
 	prefixes := make([]string, len(c.TrustedProxies))
 	for i, p := range c.TrustedProxies {
 		prefixes[i] = p.String()

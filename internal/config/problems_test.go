@@ -287,6 +287,16 @@ func TestLoadMistakes(t *testing.T) {
 			problems: []string{`session_ttl = "30s": not a duration of at least 1m`},
 		},
 		{
+			name:     "clock skew too large",
+			f:        fixture{file: validGitHub, env: env("AUTHPROXY_CLOCK_SKEW=1h")},
+			problems: []string{`clock_skew = "1h": not a duration from 0s to 10m`},
+		},
+		{
+			name:     "negative clock skew",
+			f:        fixture{file: validGitHub, env: env("AUTHPROXY_CLOCK_SKEW=-5s")},
+			problems: []string{`clock_skew = "-5s": not a duration from 0s to 10m`},
+		},
+		{
 			name:     "unknown log level",
 			f:        fixture{file: validGitHub, env: env("AUTHPROXY_LOG_LEVEL=verbose")},
 			problems: []string{`log_level = "verbose": unknown log level`},

@@ -20,6 +20,7 @@ const (
 	DefaultListen     = ":6901"
 	DefaultUpstream   = "http://127.0.0.1:6900"
 	DefaultSessionTTL = 24 * time.Hour
+	DefaultClockSkew  = time.Minute
 	DefaultLogLevel   = "info"
 )
 
@@ -54,6 +55,8 @@ var proxySettings = []proxySetting{
 		Usage: "URL browsers use to reach Argilla through the proxy; replaces the request's host in redirect URIs"},
 	{Key: "session_ttl", Flag: "session-ttl", Env: "AUTHPROXY_SESSION_TTL", Default: shortDuration(DefaultSessionTTL),
 		Usage: "session lifetime after sign-in, such as 8h; at least 1m"},
+	{Key: "clock_skew", Flag: "clock-skew", Env: "AUTHPROXY_CLOCK_SKEW", Default: shortDuration(DefaultClockSkew),
+		Usage: "clock difference to the identity providers allowed when checking ID token expiry, such as 30s; at most 10m"},
 	{Key: "trusted_proxies", Flag: "trusted-proxies", Env: "AUTHPROXY_TRUSTED_PROXIES",
 		Usage: "comma-separated IP addresses or CIDR prefixes whose X-Forwarded-* and Forwarded headers count"},
 	{Key: "log_level", Flag: "log-level", Env: "AUTHPROXY_LOG_LEVEL", Default: DefaultLogLevel,
@@ -183,6 +186,13 @@ func (l *loader) applyProxySettings() {
 		l.problem("session_ttl", ttl, "not a duration of at least 1m", "write a duration such as 8h or 24h")
 	} else {
 		c.SessionTTL = d
+	}
+
+	skew := l.proxyValue("clock_skew")
+	if d, err := time.ParseDuration(skew); err != nil || d < 0 || d > 10*time.Minute {
+		l.problem("clock_skew", skew, "not a duration from 0s to 10m", "write a duration such as 30s or 2m")
+	} else {
+		c.ClockSkew = d
 	}
 
 	for _, raw := range splitList(l.proxyValue("trusted_proxies")) {

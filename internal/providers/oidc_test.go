@@ -3,6 +3,7 @@ package providers
 import (
 	"context"
 	"errors"
+	"github.com/argilla-authproxy/authproxy/internal/config"
 	"net/http"
 	"net/url"
 	"strings"
@@ -129,8 +130,9 @@ func TestKeycloakBackchannel(t *testing.T) {
 }
 
 func TestGenericOIDCMissingEndpoint(t *testing.T) {
-	cfg := loadConfig(t, []testProvider{{name: "oidc", clientID: "id", clientSecret: "secret"}}, nil)
-	_, err := New(cfg.Providers[0], Options{})
+	// The configuration loader rejects this first; New must reject it too
+	// for callers that build a config.Provider themselves.
+	_, err := New(config.Provider{Name: "oidc", ClientID: "id", ClientSecret: "secret"}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "SOCIAL_AUTH_OIDC_OIDC_ENDPOINT") {
 		t.Errorf("New without endpoint = %v, expected the variable to set", err)
 	}
