@@ -3,11 +3,13 @@ package proxy
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/argilla-authproxy/authproxy/internal/session"
@@ -23,6 +25,8 @@ type forwardInfo struct {
 	signedIn bool
 	// secure is the Secure attribute for clearing the session cookie.
 	secure bool
+	// apiKey is the signed-in user's Argilla API key.
+	apiKey string
 }
 
 // apiKeyHeader is the header Argilla reads an API key from.
@@ -34,6 +38,11 @@ const apiKeyHeader = "X-Argilla-Api-Key"
 // without authproxy's token reaches Argilla unchanged apart from
 // authproxy's cookies, so API-key clients such as the Python SDK work.
 func (s *Server) handleForward(w http.ResponseWriter, r *http.Request) {
+	if s.ownsPath(r) {
+		s.logger(r).Info("request rejected: unknown path under the proxy's own prefix", slog.String("path", r.URL.Path))
+		writeDetail(w, http.StatusNotFound, "not found")
+		return
+	}
 	sessionCookie := removeProxyCookies(r)
 	removeHeaderSpellings(r.Header, apiKeyHeader, true)
 
@@ -57,8 +66,8 @@ func (s *Server) handleForward(w http.ResponseWriter, r *http.Request) {
 
 	r.Header.Del("Authorization")
 	removeHeaderSpellings(r.Header, apiKeyHeader, false)
-	r.Header.Set(apiKeyHeader, sess.APIKey)
 	info.signedIn = true
+	info.apiKey = sess.APIKey
 	s.forward.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), forwardKey{}, info)))
 }
 
@@ -134,6 +143,20 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, token != ""
 }
 
+// upstreamFailure describes err for a client without internal addresses.
+func upstreamFailure(err error) string {
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "Argilla did not respond in time"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "Argilla is not reachable"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return "Argilla closed the connection"
+	}
+	return "Argilla is not reachable"
+}
+
 func (s *Server) newReverseProxy() *httputil.ReverseProxy {
 	transport := &http.Transport{
 		Proxy:                 nil,
@@ -164,6 +187,13 @@ func (s *Server) newReverseProxy() *httputil.ReverseProxy {
 			scheme, host := s.origin(pr.In)
 			pr.Out.Header.Set("X-Forwarded-Proto", scheme)
 			pr.Out.Header.Set("X-Forwarded-Host", host)
+
+			// The key is set here, after the reverse proxy has removed the
+			// hop-by-hop headers, so that a client's "Connection:
+			// X-Argilla-Api-Key" cannot remove it and end the session.
+			if info, _ := pr.In.Context().Value(forwardKey{}).(forwardInfo); info.signedIn {
+				pr.Out.Header.Set(apiKeyHeader, info.apiKey)
+			}
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			// Argilla rejects the API key of a user who was deleted or
@@ -186,7 +216,7 @@ func (s *Server) newReverseProxy() *httputil.ReverseProxy {
 			info, _ := r.Context().Value(forwardKey{}).(forwardInfo)
 			s.metrics.forward(http.StatusBadGateway, info.signedIn, info.started)
 			s.logger(r).Error("forward to Argilla failed", slog.Any("error", err))
-			writeDetail(w, http.StatusBadGateway, "Argilla is not reachable")
+			writeDetail(w, http.StatusBadGateway, "the request to Argilla failed: "+upstreamFailure(err))
 		},
 	}
 }

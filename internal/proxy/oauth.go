@@ -59,6 +59,12 @@ func (s *Server) handleAuthentication(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if _, host := s.origin(r); host == "" {
+		// HTTP/1.0 allows a request without Host; a redirect URI needs one.
+		s.logger(r).Warn("login start rejected: no Host header", slog.String("provider", cfg.Name))
+		writeDetail(w, http.StatusBadRequest, "the request has no Host header")
+		return
+	}
 	flow := session.NewFlow(cfg.Name, s.redirectURI(r, cfg), s.now(), FlowTTL)
 	target, err := provider.AuthCodeURL(r.Context(), providers.Request{
 		State: flow.State, Nonce: flow.Nonce, CodeVerifier: flow.CodeVerifier, RedirectURI: flow.RedirectURI,
@@ -102,26 +108,11 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	query := r.URL.Query()
 	w.Header().Set("Cache-Control", "no-store")
 
-	if code := query.Get("error"); code != "" {
-		detail := "the identity provider reported an error: " + code
-		if description := query.Get("error_description"); description != "" {
-			detail += ": " + description
-		}
-		log.Warn("login failed at the provider", slog.String("error_code", code))
-		s.metrics.login(cfg.Name, "provider_error")
-		writeDetail(w, http.StatusUnauthorized, detail)
-		return
-	}
-	if query.Get("code") == "" {
-		writeDetail(w, http.StatusUnprocessableEntity, "'code' parameter was not found in callback request")
-		return
-	}
 	state := query.Get("state")
 	if state == "" {
 		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter was not found in callback request")
 		return
 	}
-
 	cookieName := session.FlowCookieName(state)
 	cookie, err := r.Cookie(cookieName)
 	if err != nil {
@@ -144,6 +135,22 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 		log.Warn("login rejected: login state already used")
 		s.metrics.login(cfg.Name, "rejected")
 		writeDetail(w, http.StatusUnprocessableEntity, "'state' parameter was already used; start the login again")
+		return
+	}
+
+	// A provider's error is reported only for a login this browser started,
+	// and in fixed words: the description comes from the URL, so showing it
+	// would let a crafted link put any text on the sign-in page.
+	if code := query.Get("error"); code != "" {
+		code = errorCode(code)
+		log.Warn("login failed at the provider", slog.String("error_code", code),
+			slog.String("error_description", truncate(query.Get("error_description"), 200)))
+		s.metrics.login(cfg.Name, "provider_error")
+		writeDetail(w, http.StatusUnauthorized, "the login with "+cfg.Name+" did not complete: the provider returned the error "+code)
+		return
+	}
+	if query.Get("code") == "" {
+		writeDetail(w, http.StatusUnprocessableEntity, "'code' parameter was not found in callback request")
 		return
 	}
 
@@ -268,6 +275,28 @@ func (s *Server) handleFormPostCallback(w http.ResponseWriter, r *http.Request) 
 	target.RawQuery = r.Form.Encode()
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target.RequestURI(), http.StatusSeeOther)
+}
+
+// errorCode returns an OAuth error code as sent, when it has the form RFC
+// 6749 gives error codes, or "invalid_error_code".
+func errorCode(code string) string {
+	if len(code) > 64 {
+		return "invalid_error_code"
+	}
+	for _, c := range code {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return "invalid_error_code"
+		}
+	}
+	return code
+}
+
+// truncate returns s cut to at most n bytes, for log lines.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
 
 func (s *Server) flowCookiePath() string {

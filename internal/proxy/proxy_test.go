@@ -318,37 +318,62 @@ func TestTwoTabsSignInAtOnce(t *testing.T) {
 	}
 }
 
-func TestAccessTokenRejects(t *testing.T) {
-	tp := newTestProxy(t, nil)
+// startLogin starts a login and returns its state and flow cookie.
+func (tp *testProxy) startLogin(t testing.TB) (string, *http.Cookie) {
+	t.Helper()
 	start := tp.do(httptest.NewRequest("GET", "http://localhost/api/v1/oauth2/providers/keycloak/authentication", nil))
-	location, _ := url.Parse(start.Header.Get("Location"))
-	state := location.Query().Get("state")
-	flowCookie := start.Cookies()[0]
+	location, err := url.Parse(start.Header.Get("Location"))
+	if err != nil || len(start.Cookies()) != 1 {
+		t.Fatalf("login start: status %d, location %q, %d cookies", start.StatusCode, start.Header.Get("Location"), len(start.Cookies()))
+	}
+	return location.Query().Get("state"), start.Cookies()[0]
+}
 
-	otherStart := tp.do(httptest.NewRequest("GET", "http://localhost/api/v1/oauth2/providers/keycloak/authentication", nil))
-	otherCookie := otherStart.Cookies()[0]
-	renamed := *otherCookie
-	renamed.Name = flowCookie.Name
-
+func TestAccessTokenRejects(t *testing.T) {
+	// Each case gets its own login, because a state is used up by the
+	// first request that passes the state check.
 	cases := []struct {
 		name       string
-		query      string
-		cookie     *http.Cookie
+		request    func(state string, cookie, other *http.Cookie) (string, *http.Cookie)
 		wantStatus int
 		wantDetail string
 	}{
-		{"missing code", "state=" + state, flowCookie, 422, "'code' parameter was not found in callback request"},
-		{"missing state", "code=c", flowCookie, 422, "'state' parameter was not found in callback request"},
-		{"no flow cookie", "code=c&state=" + state, nil, 422, "'state' parameter does not match"},
-		{"cookie of another login", "code=c&state=" + state, &renamed, 422, "'state' parameter does not match"},
-		{"unknown state", "code=c&state=forged", flowCookie, 422, "'state' parameter does not match"},
-		{"provider error", "error=access_denied&error_description=user+cancelled&state=" + state, flowCookie, 401, "access_denied"},
+		{"missing code", func(state string, cookie, _ *http.Cookie) (string, *http.Cookie) {
+			return "state=" + state, cookie
+		}, 422, "'code' parameter was not found in callback request"},
+		{"missing state", func(_ string, cookie, _ *http.Cookie) (string, *http.Cookie) {
+			return "code=c", cookie
+		}, 422, "'state' parameter was not found in callback request"},
+		{"no flow cookie", func(state string, _, _ *http.Cookie) (string, *http.Cookie) {
+			return "code=c&state=" + state, nil
+		}, 422, "'state' parameter does not match"},
+		{"cookie of another login", func(state string, cookie, other *http.Cookie) (string, *http.Cookie) {
+			renamed := *other
+			renamed.Name = cookie.Name
+			return "code=c&state=" + state, &renamed
+		}, 422, "'state' parameter does not match"},
+		{"unknown state", func(_ string, cookie, _ *http.Cookie) (string, *http.Cookie) {
+			return "code=c&state=forged", cookie
+		}, 422, "'state' parameter does not match"},
+		{"provider error", func(state string, cookie, _ *http.Cookie) (string, *http.Cookie) {
+			return "error=access_denied&error_description=user+cancelled&state=" + state, cookie
+		}, 401, "the provider returned the error access_denied"},
+		{"provider error without login", func(_ string, _, _ *http.Cookie) (string, *http.Cookie) {
+			return "error=access_denied&error_description=Re-enter+your+password+at+https://evil.test&state=x", nil
+		}, 422, "'state' parameter does not match"},
+		{"malformed error code", func(state string, cookie, _ *http.Cookie) (string, *http.Cookie) {
+			return "error=" + url.QueryEscape("visit https://evil.test") + "&state=" + state, cookie
+		}, 401, "invalid_error_code"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req := httptest.NewRequest("GET", "http://localhost/api/v1/oauth2/providers/keycloak/access-token?"+c.query, nil)
-			if c.cookie != nil {
-				req.AddCookie(c.cookie)
+			tp := newTestProxy(t, nil)
+			state, cookie := tp.startLogin(t)
+			_, other := tp.startLogin(t)
+			query, sent := c.request(url.QueryEscape(state), cookie, other)
+			req := httptest.NewRequest("GET", "http://localhost/api/v1/oauth2/providers/keycloak/access-token?"+query, nil)
+			if sent != nil {
+				req.AddCookie(sent)
 			}
 			resp := tp.do(req)
 			body, _ := io.ReadAll(resp.Body)
@@ -358,15 +383,90 @@ func TestAccessTokenRejects(t *testing.T) {
 			if !strings.Contains(string(body), c.wantDetail) {
 				t.Errorf("body = %s, want detail containing %q", body, c.wantDetail)
 			}
+			if strings.Contains(string(body), "evil.test") {
+				t.Errorf("body repeats text from the URL: %s", body)
+			}
 			for _, set := range resp.Cookies() {
 				if set.Name == session.CookieName && set.MaxAge >= 0 {
 					t.Error("a session cookie was issued")
 				}
 			}
+			if len(tp.provisioner.accounts) != 0 {
+				t.Errorf("provisioned %d accounts for a rejected login", len(tp.provisioner.accounts))
+			}
 		})
 	}
-	if len(tp.provisioner.accounts) != 0 {
-		t.Errorf("provisioned %d accounts for rejected logins", len(tp.provisioner.accounts))
+}
+
+func TestOwnPathsNeverForwarded(t *testing.T) {
+	tp := newTestProxy(t, nil)
+	cases := []struct {
+		target     string
+		wantStatus int
+	}{
+		{"/api/v1/%6fauth2/providers", 200},
+		{"/api/v1/oauth2%2Fproviders", 200},
+		{"/api/v1/x/../oauth2/providers", 200},
+		{"//api/v1/oauth2/providers", 200},
+		{"/api/v1/oauth2/providers/keycloak%2Fauthentication", 303},
+		{"/api/v1/oauth2/providers/keycloak/access%2Dtoken", 422},
+		{"/api/v1/oauth2/providers/keycloak/other", 404},
+		{"/api/v1/oauth2/", 404},
+		{"/authproxy/%70ing", 200},
+		{"/authproxy/unknown", 404},
+	}
+	for _, c := range cases {
+		t.Run(c.target, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "http://localhost/", nil)
+			req.URL, _ = url.Parse("http://localhost" + c.target)
+			req.RequestURI = c.target
+			resp := tp.do(req)
+			if resp.StatusCode != c.wantStatus {
+				t.Errorf("status = %d, want %d", resp.StatusCode, c.wantStatus)
+			}
+			select {
+			case up := <-tp.upstreamRequests:
+				t.Errorf("forwarded to Argilla as %s", up.URL.RawPath+up.URL.Path)
+			default:
+			}
+		})
+	}
+
+	head := httptest.NewRequest("HEAD", "http://localhost/api/v1/oauth2/providers", nil)
+	if resp := tp.do(head); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("HEAD on an OAuth endpoint: status = %d, want 405", resp.StatusCode)
+	}
+	select {
+	case <-tp.upstreamRequests:
+		t.Error("HEAD on an OAuth endpoint was forwarded to Argilla")
+	default:
+	}
+}
+
+func TestForwardConnectionHeaderKeepsKey(t *testing.T) {
+	tp := newTestProxy(t, nil)
+	cookies, token := tp.signIn(t)
+	req := httptest.NewRequest("GET", "http://localhost/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Connection", "X-Argilla-Api-Key")
+	req.AddCookie(cookies[0])
+	tp.do(req)
+	up := <-tp.upstreamRequests
+	if got := up.Header.Get("X-Argilla-Api-Key"); got != "user-api-key" {
+		t.Errorf("X-Argilla-Api-Key reaching Argilla = %q, want the user's key", got)
+	}
+}
+
+func TestAuthenticationWithoutHost(t *testing.T) {
+	tp := newTestProxy(t, nil)
+	req := httptest.NewRequest("GET", "http://localhost/api/v1/oauth2/providers/keycloak/authentication", nil)
+	req.Host = ""
+	resp := tp.do(req)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("status = %d, want 400", resp.StatusCode)
+	}
+	if len(resp.Cookies()) != 0 {
+		t.Error("a flow cookie was set for a request without Host")
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
+	"path"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -82,7 +83,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.recoverPanic)
+	r.Use(s.requestID, s.recoverPanic, routeOnDecodedPath)
 
 	base := strings.TrimSuffix(s.cfg.BasePath, "/")
 	r.Get(base+"/authproxy/ping", s.handlePing)
@@ -96,8 +97,43 @@ func (s *Server) routes() http.Handler {
 	r.Post(base+"/oauth/{provider}/callback", s.handleFormPostCallback)
 
 	r.NotFound(s.handleForward)
-	r.MethodNotAllowed(s.handleForward)
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		if s.ownsPath(r) {
+			writeDetail(w, http.StatusMethodNotAllowed, "method not allowed")
+			return
+		}
+		s.handleForward(w, r)
+	})
 	return r
+}
+
+// routeOnDecodedPath makes the router match the percent-decoded, cleaned
+// path. chi matches the encoded path by default, but Argilla's server
+// decodes it, so /api/v1/%6fauth2/... would otherwise pass the proxy's own
+// OAuth routes and reach Argilla's.
+func routeOnDecodedPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rctx := chi.RouteContext(r.Context()); rctx != nil {
+			rctx.RoutePath = cleanPath(r.URL.Path)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cleanPath returns p, decoded already by net/http, with dot segments and
+// repeated slashes removed.
+func cleanPath(p string) string {
+	return path.Clean("/" + p)
+}
+
+// ownsPath reports whether r's path belongs to the proxy: Argilla's OAuth
+// endpoints and the proxy's own. Such a path is never forwarded, whatever
+// its spelling, so that Argilla's built-in OAuth cannot be reached through
+// the proxy even when Argilla has it configured.
+func (s *Server) ownsPath(r *http.Request) bool {
+	p := cleanPath(r.URL.Path) + "/"
+	base := strings.TrimSuffix(s.cfg.BasePath, "/")
+	return strings.HasPrefix(p, base+"/api/v1/oauth2/") || strings.HasPrefix(p, base+"/authproxy/")
 }
 
 // Start creates the allowed workspaces and reads every provider's discovery
