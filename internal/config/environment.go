@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -67,6 +68,14 @@ func (e environment) get(name string, secret bool) variable {
 		})
 		return variable{Name: name}
 	}
+	if len(content) > maxSecretFileBytes {
+		e.problems.add(Problem{
+			Where: "env " + name + "_FILE", Key: name + "_FILE", Value: path,
+			Message: fmt.Sprintf("the secret file is larger than %d KiB", maxSecretFileBytes>>10),
+			Fix:     "point it at the file that holds only the secret",
+		})
+		return variable{Name: name}
+	}
 	// Files written by `echo` or editors end in a line break, which is never
 	// part of a secret.
 	value := strings.TrimRight(string(content), "\r\n")
@@ -118,5 +127,31 @@ func envName(s string) string {
 }
 
 func osEnvironment() environment {
-	return environment{lookup: os.LookupEnv, readFile: os.ReadFile}
+	return environment{lookup: os.LookupEnv, readFile: readFileLimited}
+}
+
+// maxFileBytes bounds any file the configuration reads, so that a path such
+// as /dev/zero cannot exhaust memory. Argilla's OAuth files are a few KiB.
+const maxFileBytes = 1 << 20
+
+// maxSecretFileBytes bounds a *_FILE secret. An Apple .p8 key, the largest
+// secret here, is about 250 bytes.
+const maxSecretFileBytes = 64 << 10
+
+// readFileLimited reads at most maxFileBytes of path and fails for a larger
+// file.
+func readFileLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	content, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(content) > maxFileBytes {
+		return nil, fmt.Errorf("larger than %d MiB", maxFileBytes>>20)
+	}
+	return content, nil
 }

@@ -50,13 +50,21 @@ type Error struct {
 	Warnings []Problem
 }
 
+// maxListedProblems bounds the problems Error lists, so that a file of
+// garbage does not print thousands of lines.
+const maxListedProblems = 50
+
 func (e *Error) Error() string {
 	count := fmt.Sprintf("%d problems", len(e.Problems))
 	if len(e.Problems) == 1 {
 		count = "1 problem"
 	}
 	lines := []string{"invalid configuration, " + count + ":"}
-	for _, p := range e.Problems {
+	for i, p := range e.Problems {
+		if i == maxListedProblems {
+			lines = append(lines, fmt.Sprintf("  ... and %d more; fix the ones above first", len(e.Problems)-i))
+			break
+		}
 		lines = append(lines, "  "+p.String())
 	}
 	return strings.Join(lines, "\n")

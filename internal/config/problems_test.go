@@ -287,6 +287,16 @@ func TestLoadMistakes(t *testing.T) {
 			problems: []string{`session_ttl = "30s": not a duration of at least 1m`},
 		},
 		{
+			name:     "metrics on the proxy's port",
+			f:        fixture{file: validGitHub, env: env("AUTHPROXY_LISTEN=:17999", "AUTHPROXY_METRICS_LISTEN=0.0.0.0:17999")},
+			problems: []string{`metrics_listen = "0.0.0.0:17999": the same address as listen`},
+		},
+		{
+			name:     "API key with a line break",
+			f:        fixture{file: validGitHub, env: env("AUTHPROXY_ARGILLA_API_KEY=owner\nkey")},
+			problems: []string{`argilla_api_key: the API key contains white space or control characters`},
+		},
+		{
 			name:     "clock skew too large",
 			f:        fixture{file: validGitHub, env: env("AUTHPROXY_CLOCK_SKEW=1h")},
 			problems: []string{`clock_skew = "1h": not a duration from 0s to 10m`},

@@ -167,7 +167,7 @@ func (l *loader) applyProxySettings() {
 
 	c.Listen = l.listenAddress("listen")
 	c.MetricsListen = l.listenAddress("metrics_listen")
-	if c.MetricsListen != "" && c.MetricsListen == c.Listen {
+	if c.MetricsListen != "" && sameListener(c.MetricsListen, c.Listen) {
 		l.problem("metrics_listen", c.MetricsListen, "the same address as listen",
 			"serve metrics on another port, such as :9090")
 	}
@@ -216,12 +216,30 @@ func (l *loader) applyProxySettings() {
 		l.problem("argilla_api_key", "", "missing Argilla owner API key, which provisioning needs",
 			"set AUTHPROXY_ARGILLA_API_KEY or AUTHPROXY_ARGILLA_API_KEY_FILE to the API key of an Argilla owner")
 	}
+	if strings.IndexFunc(c.ArgillaAPIKey, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		// Such a key cannot be sent as a header value.
+		l.problem("argilla_api_key", "", "the API key contains white space or control characters",
+			"copy the key again; it is the api_key field of GET /api/v1/me for an Argilla owner")
+	}
 
 	c.sources["owner_username"] = "default"
 	if v := l.env.get("USERNAME", false); v.Set {
 		c.OwnerUsername = v.Value
 		c.sources["owner_username"] = v.Source
 	}
+}
+
+// sameListener reports whether the listen addresses a and b would bind the
+// same port: the same port with the same host, or with either host empty or
+// a wildcard address.
+func sameListener(a, b string) bool {
+	hostA, portA, errA := net.SplitHostPort(a)
+	hostB, portB, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || portA != portB {
+		return false
+	}
+	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return hostA == hostB || wildcard(hostA) || wildcard(hostB)
 }
 
 func (l *loader) listenAddress(key string) string {
