@@ -147,6 +147,15 @@ func (s *Server) Start(ctx context.Context) {
 		}
 		retry(ctx, s.log, "create allowed workspaces", func(ctx context.Context) error {
 			_, err := s.provisioner.EnsureWorkspaces(ctx, s.cfg.AllowedWorkspaces)
+			switch {
+			case argilla.IsStatus(err, http.StatusUnauthorized):
+				// A retry will not help: the key is wrong.
+				s.log.Error("Argilla rejected the owner API key; set AUTHPROXY_ARGILLA_API_KEY to the api_key of an Argilla owner",
+					slog.Any("error", err))
+			case argilla.IsStatus(err, http.StatusForbidden):
+				s.log.Error("the owner API key belongs to a user who is not an Argilla owner; provisioning needs an owner's key",
+					slog.Any("error", err))
+			}
 			return err
 		})
 		for _, name := range s.order {
