@@ -104,6 +104,14 @@ func proxySettingByKey(key string) proxySetting {
 func newFlagSet(output io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("authproxy", flag.ContinueOnError)
 	fs.SetOutput(output)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage:\n"+
+			"  authproxy [serve] [flags]       run the proxy\n"+
+			"  authproxy check-config [flags]  validate the configuration, print it with its sources and exit\n\n"+
+			"Secrets come only from the environment or *_FILE files; docs/configuration.md lists every setting.\n\n"+
+			"Flags:\n")
+		fs.PrintDefaults()
+	}
 	fs.String(oauthFileFlag, "",
 		"path of Argilla's OAuth file (default: ARGILLA_AUTH_OAUTH_CFG, then .oauth.yaml, then .oauth.yml)")
 	for _, s := range proxySettings {
