@@ -34,6 +34,25 @@ func loadStack(t *testing.T) stack {
 	}
 }
 
+// keycloakRealm is the realm of the Keycloak that scripts/test started,
+// created from e2e/keycloak/realm.json.
+type keycloakRealm struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+}
+
+// loadKeycloak reads the Keycloak realm from the environment, failing or
+// skipping the test as loadStack does.
+func loadKeycloak(t *testing.T) keycloakRealm {
+	t.Helper()
+	return keycloakRealm{
+		Issuer:       requireEnv(t, "E2E_KEYCLOAK_ISSUER"),
+		ClientID:     requireEnv(t, "E2E_KEYCLOAK_CLIENT_ID"),
+		ClientSecret: requireEnv(t, "E2E_KEYCLOAK_CLIENT_SECRET"),
+	}
+}
+
 func requireEnv(t *testing.T, name string) string {
 	t.Helper()
 	value := os.Getenv(name)

@@ -82,14 +82,22 @@ var allowedWorkspaces = []string{"argilla", "team-b"}
 // in at the stack's identity provider and forwards to its Argilla.
 func defaultProxyEnv(t *testing.T, s stack) map[string]string {
 	t.Helper()
+	return keycloakProxyEnv(t, s, s.Issuer, s.ClientID, s.ClientSecret)
+}
+
+// keycloakProxyEnv returns the environment of an authproxy whose keycloak
+// provider is the realm at issuer, and which forwards to the stack's
+// Argilla.
+func keycloakProxyEnv(t *testing.T, s stack, issuer, clientID, clientSecret string) map[string]string {
+	t.Helper()
 	configPath := filepath.Join(t.TempDir(), ".oauth.yml")
-	config := fmt.Sprintf(proxyConfig, s.ClientID, s.ClientSecret)
+	config := fmt.Sprintf(proxyConfig, clientID, clientSecret)
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		t.Fatalf("write %s: %v", configPath, err)
 	}
 	return map[string]string{
 		"ARGILLA_AUTH_OAUTH_CFG":             configPath,
-		"SOCIAL_AUTH_KEYCLOAK_OIDC_ENDPOINT": s.Issuer,
+		"SOCIAL_AUTH_KEYCLOAK_OIDC_ENDPOINT": issuer,
 		"AUTHPROXY_UPSTREAM":                 s.ArgillaURL,
 		"AUTHPROXY_COOKIE_SECRETS":           randomSecret(t),
 		"AUTHPROXY_ARGILLA_API_KEY":          s.ArgillaAPIKey,

@@ -151,20 +151,32 @@ type browserSession struct {
 // in at the identity provider and waits until the UI is signed in.
 func signInThroughProxy(t *testing.T, tab context.Context, proxy *proxyProcess, s stack, login string) browserSession {
 	t.Helper()
-	response := runStep(t, tab, "open "+proxy.Origin+"/", chromedp.NavigateResponse(proxy.Origin+"/"))
+	return signInThroughUI(t, tab, proxy.Origin, keycloakButton, func() {
+		signInAtProvider(t, tab, s.Issuer, login)
+	})
+}
+
+// signInThroughUI opens Argilla's UI at origin, the proxy's address, clicks
+// the provider's sign-in button, runs atProvider for the steps at the
+// provider (nil when there are none) and waits until the UI is signed in.
+func signInThroughUI(t *testing.T, tab context.Context, origin string, button chromedp.Search, atProvider func()) browserSession {
+	t.Helper()
+	response := runStep(t, tab, "open "+origin+"/", chromedp.NavigateResponse(origin+"/"))
 	if response.Status != http.StatusOK {
-		t.Fatalf("Chromium got status %d for %s/, expected 200 from Argilla's UI through authproxy", response.Status, proxy.Origin)
+		t.Fatalf("Chromium got status %d for %s/, expected 200 from Argilla's UI through authproxy", response.Status, origin)
 	}
-	doStep(t, tab, "click the Keycloak sign-in button",
-		chromedp.WaitVisible(keycloakButton),
-		chromedp.Click(keycloakButton),
+	doStep(t, tab, "click the sign-in button "+string(button),
+		chromedp.WaitVisible(button),
+		chromedp.Click(button),
 	)
-	signInAtProvider(t, tab, s.Issuer, login)
+	if atProvider != nil {
+		atProvider()
+	}
 
 	var token string
-	waitUntil(t, tab, "the UI is back at "+proxy.Origin+" with a token in local storage", func() (bool, string) {
+	waitUntil(t, tab, "the UI is back at "+origin+" with a token in local storage", func() (bool, string) {
 		location := currentLocation(tab)
-		if !strings.HasPrefix(location, proxy.Origin+"/") {
+		if !strings.HasPrefix(location, origin+"/") {
 			return false, "browser at " + location
 		}
 		value, err := localStorageItem(tab, tokenStorageKey)
@@ -187,8 +199,8 @@ func signInThroughProxy(t *testing.T, tab context.Context, proxy *proxyProcess, 
 		t.Errorf("the UI's token has %d dot-separated parts, expected a JWT-shaped token with 3", len(parts))
 	}
 
-	cookies := runStep(t, tab, "read the cookies of "+proxy.Origin, func(ctx context.Context, target *chromedp.Target) ([]*network.Cookie, error) {
-		result, err := cdp.Call(ctx, target, network.GetCookies, network.GetCookiesParams{URLs: []string{proxy.Origin + "/"}})
+	cookies := runStep(t, tab, "read the cookies of "+origin, func(ctx context.Context, target *chromedp.Target) ([]*network.Cookie, error) {
+		result, err := cdp.Call(ctx, target, network.GetCookies, network.GetCookiesParams{URLs: []string{origin + "/"}})
 		return result.Cookies, err
 	})
 	var pairs []string
@@ -200,7 +212,7 @@ func signInThroughProxy(t *testing.T, tab context.Context, proxy *proxyProcess, 
 		}
 	}
 	if session == nil {
-		t.Fatalf("the browser has no %s cookie for %s after the sign-in", sessionCookieName, proxy.Origin)
+		t.Fatalf("the browser has no %s cookie for %s after the sign-in", sessionCookieName, origin)
 	}
 	if !session.HTTPOnly {
 		t.Errorf("cookie %s is not HttpOnly, expected the session cookie to be hidden from scripts", sessionCookieName)

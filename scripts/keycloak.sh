@@ -1,81 +1,61 @@
 #!/usr/bin/env bash
-# Start a development Keycloak on 127.0.0.1 with the test realm from
-# e2e/keycloak/realm.json, for end-to-end tests.
+# Run a development Keycloak on 127.0.0.1 with the test realm from
+# e2e/keycloak/realm.json, as scripts/test does, to try authproxy against a
+# real Keycloak by hand.
 #
-#   scripts/keycloak.sh start    # installs on first use, waits until ready
-#   scripts/keycloak.sh stop     # stops the process started by "start"
+# Installs Keycloak on first use (cached in $AUTHPROXY_CACHE, default
+# ~/.cache/authproxy), prints the issuer, the client and the users, stays in
+# the foreground until Ctrl-C and then stops Keycloak by pid. Its database
+# is in memory, so every start begins with the realm file's state.
 #
-# Environment: KEYCLOAK_VERSION (default 26.5.6), KEYCLOAK_PORT (default
-# 18080), AUTHPROXY_CACHE (default ~/.cache/authproxy), where the
-# distribution, its data, the log and the pid file live.
+# Environment: AP_KEYCLOAK_PORT (default 18080), AP_KEYCLOAK_PROXY_PORT, the
+# port of the authproxy whose callbacks the client accepts (default 6900),
+# and AP_KEYCLOAK_VERSION (default in scripts/lib.sh).
 set -euo pipefail
 
-version=${KEYCLOAK_VERSION:-26.5.6}
-port=${KEYCLOAK_PORT:-18080}
-cache=${AUTHPROXY_CACHE:-$HOME/.cache/authproxy}
-home=$cache/keycloak-$version
-pidfile=$cache/keycloak.pid
-log=$cache/keycloak.log
-repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-install() {
-	if [ -x "$home/bin/kc.sh" ]; then
-		return
-	fi
-	mkdir -p "$cache"
-	# Maven Central serves the distribution as a zip artifact.
-	mvn -q dependency:get -Dartifact="org.keycloak:keycloak-quarkus-dist:$version:zip" -Dtransitive=false
-	local zip=$HOME/.m2/repository/org/keycloak/keycloak-quarkus-dist/$version/keycloak-quarkus-dist-$version.zip
-	unzip -q -o "$zip" -d "$cache"
+port="${AP_KEYCLOAK_PORT:-18080}"
+proxy_port="${AP_KEYCLOAK_PROXY_PORT:-6900}"
+
+command -v curl >/dev/null 2>&1 || ap_apt_install curl
+ap_install_keycloak
+
+ap_init_run_dir
+cleanup() {
+	local status=$?
+	ap_stop_all
+	ap_log "stopped; logs are in $AP_RUN_DIR/logs"
+	exit "$status"
 }
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
-start() {
-	install
-	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-		echo "keycloak already running, pid $(cat "$pidfile")"
-		return
-	fi
-	mkdir -p "$home/data/import"
-	cp "$repo/e2e/keycloak/realm.json" "$home/data/import/argilla-realm.json"
+ap_start_keycloak "$port" "$(ap_callback_uris "$proxy_port")"
+ap_wait_keycloak
 
-	KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin-password \
-		"$home/bin/kc.sh" start-dev --http-host 127.0.0.1 --http-port "$port" --import-realm \
-		>"$log" 2>&1 &
-	echo $! >"$pidfile"
+cat >&2 <<EOF
 
-	local discovery=http://127.0.0.1:$port/realms/argilla/.well-known/openid-configuration
-	for _ in $(seq 1 180); do
-		if curl -fs -o /dev/null "$discovery"; then
-			echo "keycloak ready at http://127.0.0.1:$port/realms/argilla (pid $(cat "$pidfile"))"
-			return
-		fi
-		if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-			echo "keycloak exited; see $log" >&2
-			exit 1
-		fi
-		sleep 1
-	done
-	echo "keycloak not ready after 180 s; see $log" >&2
-	exit 1
-}
+  Keycloak $AP_KEYCLOAK_VERSION is ready.
 
-stop() {
-	if [ -f "$pidfile" ]; then
-		# kc.sh runs java as a child: end the whole process group's leader
-		# and its children by pid.
-		local pid
-		pid=$(cat "$pidfile")
-		pkill -TERM -P "$pid" 2>/dev/null || true
-		kill "$pid" 2>/dev/null || true
-		rm -f "$pidfile"
-	fi
-}
+  Issuer     $AP_KEYCLOAK_ISSUER
+             (set SOCIAL_AUTH_KEYCLOAK_OIDC_ENDPOINT to it)
+  Client     $AP_KEYCLOAK_CLIENT_ID / $AP_KEYCLOAK_CLIENT_SECRET
+  Callbacks  $(ap_callback_uris "$proxy_port")
+  Users      grace / grace-password (realm roles argilla_role:admin and
+             argilla_workspace:kc-team), linus / linus-password (no roles)
+  Admin      $AP_KEYCLOAK_URL/admin/ ($AP_KEYCLOAK_ADMIN / $AP_KEYCLOAK_ADMIN_PASSWORD)
+  Logs       $AP_RUN_DIR/logs
 
-case ${1:-start} in
-start) start ;;
-stop) stop ;;
-*)
-	echo "usage: $0 start|stop" >&2
-	exit 2
-	;;
-esac
+  Press Ctrl-C to stop Keycloak.
+
+EOF
+
+# Stay in the foreground until Keycloak exits or Ctrl-C ends the script.
+pid="$(ap_pid_of keycloak)"
+while kill -0 "$pid" 2>/dev/null; do
+	sleep 1
+done
+ap_log "keycloak (pid $pid) exited; see $AP_RUN_DIR/logs/keycloak.log"
+exit 1

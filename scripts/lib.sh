@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Install and run the real components that authproxy's end-to-end tests and
 # scripts/dev need: Redis, a search-engine stand-in, argilla-server, an
-# OpenID Connect provider and Chromium. Source this file from bash.
+# OpenID Connect provider, Keycloak and Chromium. Source this file from bash.
 #
 # Installs are cached in $AUTHPROXY_CACHE (default ~/.cache/authproxy) and
 # skipped when the cached version is already there. Every server binds to
@@ -27,6 +27,20 @@ AP_ARGILLA_API_KEY=owner-api-key-e2e-0123456789
 
 AP_IDP_CLIENT_ID=authproxy-e2e
 AP_IDP_CLIENT_SECRET=authproxy-e2e-client-secret
+
+# Keycloak, from the keycloak-quarkus-dist zip on Maven Central. The realm
+# comes from e2e/keycloak/realm.json, with the client's secret and redirect
+# URIs set at start.
+AP_KEYCLOAK_VERSION="${AP_KEYCLOAK_VERSION:-26.5.6}"
+AP_KEYCLOAK_REALM=argilla
+AP_KEYCLOAK_CLIENT_ID=authproxy
+AP_KEYCLOAK_CLIENT_SECRET=authproxy-e2e-keycloak-secret
+AP_KEYCLOAK_ADMIN=admin
+AP_KEYCLOAK_ADMIN_PASSWORD=keycloak-admin-e2e
+# Seconds to wait for Keycloak to respond. On a shared 2-core machine a start
+# took 20 s to 150 s, depending on the load, and the first start after an
+# install took another 40 s to build the server (Quarkus augmentation).
+AP_KEYCLOAK_START_TIMEOUT="${AP_KEYCLOAK_START_TIMEOUT:-300}"
 
 AP_APT_UPDATED=0
 AP_STARTED=() # names of started servers, in start order
@@ -122,6 +136,64 @@ ap_install_idp() {
 	fi
 }
 
+# Print the major version of the java on PATH, or 0 when there is none.
+ap_java_major() {
+	local version
+	version="$(java -version 2>&1 | sed -n 's/^.* version "\([0-9][0-9._]*\).*/\1/p' | head -n 1)"
+	case "$version" in
+	"") echo 0 ;;
+	1.*) echo "$version" | cut -d. -f2 ;; # Java 8 and older print 1.<major>
+	*) echo "${version%%[._]*}" ;;
+	esac
+}
+
+# Install Java 17 or newer, Maven and unzip when missing. Keycloak needs
+# the first, and its download needs the other two.
+ap_install_keycloak_tools() {
+	local missing=()
+	[ "$(ap_java_major)" -ge 17 ] || missing+=(openjdk-17-jre-headless)
+	command -v mvn >/dev/null 2>&1 || missing+=(maven)
+	command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+	if [ "${#missing[@]}" -gt 0 ]; then
+		ap_apt_install "${missing[@]}"
+	fi
+	[ "$(ap_java_major)" -ge 17 ] ||
+		ap_die "Keycloak needs Java 17 or newer, but java on PATH is version $(ap_java_major); put a newer java first on PATH"
+}
+
+# Install Keycloak $AP_KEYCLOAK_VERSION into $AP_CACHE/keycloak-<version>
+# unless it is there. Maven downloads the distribution into $AP_CACHE/m2,
+# and the zip is deleted once unpacked. Sets AP_KEYCLOAK_HOME.
+ap_install_keycloak() {
+	AP_KEYCLOAK_HOME="$AP_CACHE/keycloak-$AP_KEYCLOAK_VERSION"
+	ap_install_keycloak_tools
+	if [ -x "$AP_KEYCLOAK_HOME/bin/kc.sh" ] &&
+		grep -qx "Keycloak - Version $AP_KEYCLOAK_VERSION" "$AP_KEYCLOAK_HOME/version.txt" 2>/dev/null; then
+		return 0
+	fi
+	mkdir -p "$AP_CACHE"
+	local repo="$AP_CACHE/m2" unpack zip
+	zip="$repo/org/keycloak/keycloak-quarkus-dist/$AP_KEYCLOAK_VERSION/keycloak-quarkus-dist-$AP_KEYCLOAK_VERSION.zip"
+	ap_log "downloading keycloak-quarkus-dist $AP_KEYCLOAK_VERSION from Maven Central, about 165 MB (log: $AP_CACHE/mvn.log)"
+	mvn --batch-mode -Dmaven.repo.local="$repo" dependency:get \
+		-Dartifact="org.keycloak:keycloak-quarkus-dist:$AP_KEYCLOAK_VERSION:zip" -Dtransitive=false \
+		>"$AP_CACHE/mvn.log" 2>&1 ||
+		ap_die "mvn dependency:get of keycloak-quarkus-dist $AP_KEYCLOAK_VERSION failed; see $AP_CACHE/mvn.log"
+	# Unpack next to the final folder and rename, so that an interrupted
+	# install leaves no folder that looks complete.
+	unpack="$(mktemp -d "$AP_CACHE/keycloak-unpack.XXXXXX")"
+	if ! unzip -q "$zip" -d "$unpack"; then
+		rm -rf "$unpack"
+		ap_die "unzip $zip failed"
+	fi
+	[ -x "$unpack/keycloak-$AP_KEYCLOAK_VERSION/bin/kc.sh" ] ||
+		ap_die "$zip has no keycloak-$AP_KEYCLOAK_VERSION/bin/kc.sh; contents in $unpack"
+	rm -rf "$AP_KEYCLOAK_HOME"
+	mv "$unpack/keycloak-$AP_KEYCLOAK_VERSION" "$AP_KEYCLOAK_HOME"
+	rm -rf "$unpack" "$(dirname "$zip")"
+	ap_log "installed Keycloak $AP_KEYCLOAK_VERSION into $AP_KEYCLOAK_HOME"
+}
+
 ap_install_all() {
 	ap_install_system
 	ap_install_argilla
@@ -153,6 +225,21 @@ s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 s.close()'
+}
+
+# Usage: ap_free_ports N. Print N distinct TCP ports on 127.0.0.1 that are
+# free now, one a line. The ports are held open together while they are
+# chosen, so none repeats. Another process can still take one before the
+# caller binds it.
+ap_free_ports() {
+	"$AP_PYTHON" -c 'import socket, sys
+sockets = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    sockets.append(s)
+for s in sockets:
+    print(s.getsockname()[1])' "$1"
 }
 
 # Print the recorded pid of the server, or nothing when it has none yet.
@@ -193,19 +280,25 @@ ap_http_ok() {
 }
 
 # Stop one server by its recorded pid: SIGTERM, then SIGKILL after 10 s.
+# When the server leads its own process group, as Keycloak does, the
+# signals go to that group, so that the server's children stop with it.
 ap_stop() {
-	local name="$1" pid i
+	local name="$1" pid target i
 	pid="$(ap_pid_of "$name")"
 	[ -n "$pid" ] || return 0
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
+	target="$pid"
+	if [ "$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$pid" ]; then
+		target="-$pid"
+	fi
+	if kill -0 -- "$target" 2>/dev/null; then
+		kill -TERM -- "$target" 2>/dev/null
 		for i in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
+			kill -0 -- "$target" 2>/dev/null || break
 			sleep 0.2
 		done
-		if kill -0 "$pid" 2>/dev/null; then
+		if kill -0 -- "$target" 2>/dev/null; then
 			ap_log "$name (pid $pid) ignored SIGTERM for 10s; sending SIGKILL"
-			kill -KILL "$pid" 2>/dev/null
+			kill -KILL -- "$target" 2>/dev/null
 		fi
 	fi
 	rm -f "$AP_RUN_DIR/pids/$name.pid"
@@ -298,4 +391,82 @@ ap_start_idp() {
 # http://localhost:PORT and http://127.0.0.1:PORT, comma-separated.
 ap_callback_uris() {
 	echo "http://localhost:$1/oauth/keycloak/callback,http://127.0.0.1:$1/oauth/keycloak/callback"
+}
+
+# Usage: ap_start_keycloak PORT REDIRECT_URIS. Starts Keycloak in
+# development mode and returns without waiting. Its database is in memory,
+# so each start begins empty. ap_wait_keycloak then waits for it and
+# creates the realm. REDIRECT_URIS is comma-separated and becomes the
+# client's exact list of redirect URIs. Needs ap_install_keycloak first.
+ap_start_keycloak() {
+	local port="$1" redirect_uris="$2"
+	AP_KEYCLOAK_URL="http://127.0.0.1:$port"
+	AP_KEYCLOAK_REALM_FILE="$AP_RUN_DIR/keycloak-realm.json"
+	ap_write_keycloak_realm "$AP_KEYCLOAK_REALM_FILE" "$redirect_uris"
+	AP_KEYCLOAK_START=$SECONDS
+	# NOTE: Keycloaks started from one cache share $AP_KEYCLOAK_HOME/lib/quarkus,
+	# which the first start after an install writes, and data/transaction-logs.
+	# Two scripts/test runs at once on one cache are untested.
+	# kc.sh runs java as its child, and java can take more than 10 s to obey
+	# SIGTERM while Keycloak starts. SIGKILL to kc.sh alone would then leave
+	# java running, so setsid makes kc.sh the leader of a new process group,
+	# which ap_stop signals as a whole.
+	KC_BOOTSTRAP_ADMIN_USERNAME="$AP_KEYCLOAK_ADMIN" KC_BOOTSTRAP_ADMIN_PASSWORD="$AP_KEYCLOAK_ADMIN_PASSWORD" \
+		setsid "$AP_KEYCLOAK_HOME/bin/kc.sh" start-dev --db=dev-mem --http-host=127.0.0.1 --http-port="$port" \
+		>"$AP_RUN_DIR/logs/keycloak.log" 2>&1 &
+	ap_record_pid keycloak $!
+	ap_log "keycloak starting on $AP_KEYCLOAK_URL (pid $(ap_pid_of keycloak), log: $AP_RUN_DIR/logs/keycloak.log)"
+}
+
+# Wait until the Keycloak of ap_start_keycloak responds, for at most
+# $AP_KEYCLOAK_START_TIMEOUT seconds, then create the realm through the
+# admin REST API. Sets AP_KEYCLOAK_ISSUER.
+ap_wait_keycloak() {
+	AP_START_TIMEOUT="$AP_KEYCLOAK_START_TIMEOUT" ap_wait_until keycloak \
+		ap_http_ok "$AP_KEYCLOAK_URL/realms/master/.well-known/openid-configuration"
+	ap_create_keycloak_realm "$AP_KEYCLOAK_REALM_FILE"
+	AP_KEYCLOAK_ISSUER="$AP_KEYCLOAK_URL/realms/$AP_KEYCLOAK_REALM"
+	ap_wait_until keycloak ap_http_ok "$AP_KEYCLOAK_ISSUER/.well-known/openid-configuration"
+	ap_log "keycloak realm $AP_KEYCLOAK_ISSUER ready $((SECONDS - AP_KEYCLOAK_START))s after the start (pid $(ap_pid_of keycloak))"
+}
+
+# Usage: ap_write_keycloak_realm OUT REDIRECT_URIS. Writes e2e/keycloak/realm.json
+# to OUT with the client $AP_KEYCLOAK_CLIENT_ID's secret and redirect URIs set.
+ap_write_keycloak_realm() {
+	local out="$1" redirect_uris="$2" template="$AP_REPO_ROOT/e2e/keycloak/realm.json"
+	"$AP_PYTHON" - "$template" "$out" "$AP_KEYCLOAK_REALM" "$AP_KEYCLOAK_CLIENT_ID" \
+		"$AP_KEYCLOAK_CLIENT_SECRET" "$redirect_uris" <<'PYTHON' || ap_die "could not write the Keycloak realm from $template"
+import json, sys
+
+template, out, realm_name, client_id, secret, redirect_uris = sys.argv[1:7]
+with open(template) as f:
+    realm = json.load(f)
+if realm.get("realm") != realm_name:
+    sys.exit(f"{template}: realm is {realm.get('realm')!r}, expected {realm_name!r}")
+clients = [c for c in realm.get("clients", []) if c.get("clientId") == client_id]
+if len(clients) != 1:
+    sys.exit(f"{template}: expected one client with clientId {client_id!r}, found {len(clients)}")
+clients[0]["secret"] = secret
+clients[0]["redirectUris"] = [uri for uri in redirect_uris.split(",") if uri]
+with open(out, "w") as f:
+    json.dump(realm, f, indent=2)
+PYTHON
+}
+
+# Usage: ap_create_keycloak_realm FILE. Creates the realm in FILE with the
+# bootstrap admin's token, through POST /admin/realms.
+ap_create_keycloak_realm() {
+	local file="$1" token status response="$AP_RUN_DIR/logs/keycloak-create-realm.json"
+	token="$(curl -fsS --max-time 30 \
+		--data-urlencode grant_type=password --data-urlencode client_id=admin-cli \
+		--data-urlencode "username=$AP_KEYCLOAK_ADMIN" --data-urlencode "password=$AP_KEYCLOAK_ADMIN_PASSWORD" \
+		"$AP_KEYCLOAK_URL/realms/master/protocol/openid-connect/token" |
+		"$AP_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')" ||
+		ap_die "could not get an admin token from Keycloak at $AP_KEYCLOAK_URL; log: $AP_RUN_DIR/logs/keycloak.log"
+	status="$(curl -sS --max-time 120 -o "$response" -w '%{http_code}' \
+		-H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+		--data-binary "@$file" "$AP_KEYCLOAK_URL/admin/realms")" ||
+		ap_die "POST $AP_KEYCLOAK_URL/admin/realms failed; log: $AP_RUN_DIR/logs/keycloak.log"
+	[ "$status" = 201 ] ||
+		ap_die "creating the Keycloak realm from $file returned HTTP $status, expected 201: $(head -c 1000 "$response")"
 }
