@@ -424,6 +424,7 @@ func (l *loader) applyProxySettings() {
 		c.OwnerUsername = v
 		c.sources["owner_username"] = source
 	}
+	l.applyIdentity()
 }
 
 // proxySetting resolves a non-secret setting and records its source.
