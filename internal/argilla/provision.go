@@ -437,11 +437,12 @@ func (s *signIn) sync(ctx context.Context, user *User) (*User, error) {
 }
 
 // addMember adds user to w and reports whether it was not a member yet.
+// A conflict means a concurrent sign-in added it first.
 func (s *signIn) addMember(ctx context.Context, w Workspace, userID string) (bool, error) {
 	err := s.p.retry(ctx, s.log, "add workspace member", func() error {
 		return s.p.client.AddWorkspaceUser(ctx, w.ID, userID)
 	})
-	if IsStatus(err, http.StatusConflict) {
+	if isConflict(err) {
 		return false, nil
 	}
 	if err != nil {

@@ -58,9 +58,9 @@ func transient(err error) bool {
 	return errors.As(err, &urlErr)
 }
 
-// isConflict reports whether a create call failed because the id or the
-// name was taken: Argilla responds with 409, or with 500 and an IntegrityError when
-// two inserts race past its uniqueness check.
+// isConflict reports whether a create call failed because the id, the
+// name or the membership exists: Argilla responds with 409, or with 500
+// and an IntegrityError when two inserts race past its uniqueness check.
 func isConflict(err error) bool {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) {
