@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,6 +23,17 @@ type User struct {
 	LastName  *string `json:"last_name"`
 	Role      string  `json:"role"`
 	APIKey    string  `json:"api_key"`
+}
+
+// String returns the user without the API key, for messages.
+func (u User) String() string {
+	return fmt.Sprintf("user %s (%q, %s)", u.ID, u.Username, u.Role)
+}
+
+// LogValue returns the user without the API key, for log/slog.
+func (u User) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", u.ID), slog.String("username", u.Username),
+		slog.String("role", u.Role))
 }
 
 // Workspace is Argilla's workspace resource.
@@ -88,8 +100,11 @@ type NewUser struct {
 	ID        string `json:"id,omitempty"`
 	Username  string `json:"username"`
 	FirstName string `json:"first_name"`
-	Role      string `json:"role"`
-	Password  string `json:"password"`
+	// LastName is omitted when empty: Argilla requires at least one
+	// character when it is present.
+	LastName string `json:"last_name,omitempty"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
 }
 
 // CreateUser creates a user. Argilla answers 409 for a taken username or id.
@@ -100,8 +115,22 @@ func (c *Client) CreateUser(ctx context.Context, u NewUser) (*User, error) {
 
 // UpdateUserRole sets the role of user id.
 func (c *Client) UpdateUserRole(ctx context.Context, id, role string) (*User, error) {
+	return c.updateUser(ctx, id, map[string]any{"role": role})
+}
+
+// UpdateUserLastName sets the last name of user id; an empty name clears
+// it.
+func (c *Client) UpdateUserLastName(ctx context.Context, id, lastName string) (*User, error) {
+	var value any
+	if lastName != "" {
+		value = lastName
+	}
+	return c.updateUser(ctx, id, map[string]any{"last_name": value})
+}
+
+func (c *Client) updateUser(ctx context.Context, id string, fields map[string]any) (*User, error) {
 	var u User
-	return &u, c.do(ctx, http.MethodPatch, "api/v1/users/"+url.PathEscape(id), map[string]string{"role": role}, &u)
+	return &u, c.do(ctx, http.MethodPatch, "api/v1/users/"+url.PathEscape(id), fields, &u)
 }
 
 // DeleteUser deletes user id.
@@ -185,7 +214,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 }
 
 // errorDetail extracts Argilla's error detail, which is either a string or
-// {"code": ..., "params": {...}}, and shortens it.
+// {"code": ..., "params": {...}}, and shortens it to its first line. An
+// unexpected server error's message continues with the SQL statement and
+// its parameters, which can contain a new user's API key.
 func errorDetail(body []byte) string {
 	var shape struct {
 		Detail json.RawMessage `json:"detail"`
@@ -193,12 +224,26 @@ func errorDetail(body []byte) string {
 	text := string(body)
 	if json.Unmarshal(body, &shape) == nil && len(shape.Detail) > 0 {
 		var s string
-		if json.Unmarshal(shape.Detail, &s) == nil {
+		var structured struct {
+			Code   string         `json:"code"`
+			Params map[string]any `json:"params"`
+		}
+		switch {
+		case json.Unmarshal(shape.Detail, &s) == nil:
 			text = s
-		} else {
+		case json.Unmarshal(shape.Detail, &structured) == nil && structured.Code != "":
+			text = structured.Code
+			for _, key := range []string{"detail", "message"} {
+				if v, ok := structured.Params[key].(string); ok && v != "" {
+					text += ": " + v
+					break
+				}
+			}
+		default:
 			text = string(shape.Detail)
 		}
 	}
+	text, _, _ = strings.Cut(text, "\n")
 	if len(text) > 300 {
 		text = text[:300] + "..."
 	}

@@ -57,6 +57,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// OwnerUsername is Argilla's USERNAME variable: that user becomes owner.
 	OwnerUsername string
+	// Identity decides which account, role and workspaces a sign-in gets.
+	Identity Identity
 	// LogLevel is one of debug, info, warn, error.
 	LogLevel string
 

@@ -73,6 +73,7 @@ func (c *Config) Describe(w io.Writer) error {
 	line("argilla_api_key", redacted(c.ArgillaAPIKey))
 	line("owner_username", c.OwnerUsername)
 	line("log_level", c.LogLevel)
+	c.describeIdentity(line)
 	return tw.Flush()
 }
 

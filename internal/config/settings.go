@@ -61,6 +61,16 @@ var proxySettings = []proxySetting{
 		Usage: "comma-separated IP addresses or CIDR prefixes whose X-Forwarded-* and Forwarded headers count"},
 	{Key: "log_level", Flag: "log-level", Env: "AUTHPROXY_LOG_LEVEL", Default: DefaultLogLevel,
 		Usage: "debug, info, warn or error"},
+	{Key: "username_conflict", Env: "AUTHPROXY_USERNAME_CONFLICT", Default: "reject",
+		Usage: "what a sign-in gets when its username belongs to another account: reject or suffix"},
+	{Key: "identity_links", Env: "AUTHPROXY_IDENTITY_LINKS",
+		Usage: "provider:subject=username links of identities to existing Argilla accounts"},
+	{Key: "link_existing_by_username", Env: "AUTHPROXY_LINK_EXISTING_BY_USERNAME",
+		Usage: "providers whose sign-ins may take over an existing non-owner account of the same username"},
+	{Key: "role_rules", Env: "AUTHPROXY_ROLE_RULES",
+		Usage: "source:value=role rules that grant Argilla roles"},
+	{Key: "workspace_rules", Env: "AUTHPROXY_WORKSPACE_RULES",
+		Usage: "source:value=workspace rules that grant workspaces"},
 	{Key: "cookie_secrets", Env: "AUTHPROXY_COOKIE_SECRETS", Secret: true},
 	{Key: "argilla_api_key", Env: "AUTHPROXY_ARGILLA_API_KEY", Secret: true},
 }
@@ -235,6 +245,8 @@ func (l *loader) applyProxySettings() {
 		c.OwnerUsername = v.Value
 		c.sources["owner_username"] = v.Source
 	}
+
+	l.applyIdentity()
 }
 
 // sameListener reports whether the listen addresses a and b would bind the

@@ -174,14 +174,20 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	}
 	log = log.With(slog.String("subject", identity.Subject), slog.String("user", identity.Username))
 
-	user, err := s.provisioner.Provision(r.Context(), s.account(identity, cfg))
+	// The provisioner adds provider, subject and user to its own lines.
+	ctx := argilla.ContextWithLogger(r.Context(), s.logger(r))
+	user, err := s.provisioner.Provision(ctx, s.account(identity))
 	if err != nil {
 		var provisionErr *argilla.Error
 		status, detail := http.StatusBadGateway, "your Argilla account could not be set up"
+		level := slog.LevelError
 		if errors.As(err, &provisionErr) {
 			status, detail = provisionErr.Status, provisionErr.Message
+			if provisionErr.Rejected {
+				level = slog.LevelWarn
+			}
 		}
-		log.Error("provisioning failed; no session issued", slog.Any("error", err))
+		log.Log(ctx, level, "provisioning failed; no session issued", slog.Any("error", err))
 		s.metrics.login(cfg.Name, "provisioning_error")
 		writeDetail(w, status, detail)
 		return
@@ -213,42 +219,18 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"access_token": s.keys.Token(sess), "token_type": "bearer"})
 }
 
-// account maps an identity to the Argilla account it should have, with
-// Argilla's rules: role from Keycloak's argilla_role:<role> realm roles
-// (highest wins), else owner for the USERNAME user, else annotator;
-// workspaces from argilla_workspace:<name> realm roles, else the allowed
-// workspaces.
-//
-// NOTE: the USERNAME rule trusts the provider's username. Google's usernames
-// are email local parts, which are not unique, so there it grants owner to
-// anyone with that local part, as Argilla does.
-func (s *Server) account(identity *providers.Identity, cfg config.Provider) argilla.Account {
-	a := argilla.Account{
-		Provider: identity.Provider, Subject: identity.Subject,
-		Username: identity.Username, FirstName: identity.FirstName,
-		Role: "annotator", Workspaces: s.cfg.AllowedWorkspaces, Sync: cfg.SyncUser,
-	}
-	if s.cfg.OwnerUsername != "" && identity.Username == s.cfg.OwnerUsername {
-		a.Role = "owner"
-	}
-
-	rank := map[string]int{"annotator": 1, "admin": 2, "owner": 3}
-	best, workspaces := "", []string(nil)
-	for _, role := range identity.RealmRoles {
-		if name, ok := strings.CutPrefix(role, "argilla_role:"); ok && rank[name] > rank[best] {
-			best = name
-		}
-		if name, ok := strings.CutPrefix(role, "argilla_workspace:"); ok && name != "" {
-			workspaces = append(workspaces, name)
-		}
-	}
-	if best != "" {
-		a.Role = best
-	}
-	if len(workspaces) > 0 {
-		a.Workspaces = workspaces
-	}
-	return a
+// account returns the account request of a sign-in by identity, by the
+// rules of argilla.Policy.
+func (s *Server) account(identity *providers.Identity) argilla.Account {
+	return s.policy.Account(argilla.Identity{
+		Provider:      identity.Provider,
+		Subject:       identity.Subject,
+		Username:      identity.Username,
+		FirstName:     identity.FirstName,
+		Email:         identity.Email,
+		EmailVerified: identity.EmailVerified,
+		RealmRoles:    identity.RealmRoles,
+	})
 }
 
 // maxFormPostBytes bounds the body of a form_post callback. Apple's carries

@@ -289,8 +289,11 @@ func TestSignInSetsSession(t *testing.T) {
 		t.Fatalf("provisioned %d times, want 1", len(tp.provisioner.accounts))
 	}
 	a := tp.provisioner.accounts[0]
-	if a.Username != "alice" || a.Role != "annotator" || a.Subject != "sub-1" {
+	if a.Username != "alice" || a.Subject != "sub-1" || a.Provider != "keycloak" {
 		t.Errorf("account = %+v", a)
+	}
+	if a.Role != "" {
+		t.Errorf("role = %q, want none, so that provisioning applies the default", a.Role)
 	}
 	if strings.Join(a.Workspaces, ",") != "argilla,team-b" {
 		t.Errorf("workspaces = %v, want the allowed workspaces", a.Workspaces)
@@ -688,19 +691,22 @@ func TestKeycloakRolesMapping(t *testing.T) {
 		name           string
 		identity       providers.Identity
 		wantRole       string
+		wantOwner      string
 		wantWorkspaces string
 	}{
-		{"default", providers.Identity{Username: "alice"}, "annotator", "argilla,team-b"},
-		{"owner by USERNAME", providers.Identity{Username: "boss"}, "owner", "argilla,team-b"},
-		{"highest realm role", providers.Identity{Username: "alice", RealmRoles: []string{"argilla_role:annotator", "argilla_role:admin", "offline_access"}}, "admin", "argilla,team-b"},
-		{"unknown realm role ignored", providers.Identity{Username: "alice", RealmRoles: []string{"argilla_role:superuser"}}, "annotator", "argilla,team-b"},
-		{"workspace roles replace allowed", providers.Identity{Username: "alice", RealmRoles: []string{"argilla_workspace:w1", "argilla_workspace:w2"}}, "annotator", "w1,w2"},
+		{"default", providers.Identity{Username: "alice"}, "", "boss", "argilla,team-b"},
+		{"highest realm role", providers.Identity{Username: "alice", RealmRoles: []string{"argilla_role:annotator", "argilla_role:admin", "offline_access"}}, "admin", "boss", "argilla,team-b"},
+		{"workspace roles replace allowed", providers.Identity{Username: "alice", RealmRoles: []string{"argilla_workspace:w1", "argilla_workspace:w2"}}, "", "boss", "w1,w2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := tp.server.account(&c.identity, config.Provider{Name: "keycloak"})
+			c.identity.Provider = "keycloak"
+			a := tp.server.account(&c.identity)
 			if a.Role != c.wantRole {
 				t.Errorf("role = %q, want %q", a.Role, c.wantRole)
+			}
+			if a.OwnerUsername != c.wantOwner {
+				t.Errorf("owner username passed to provisioning = %q, want %q", a.OwnerUsername, c.wantOwner)
 			}
 			if got := strings.Join(a.Workspaces, ","); got != c.wantWorkspaces {
 				t.Errorf("workspaces = %q, want %q", got, c.wantWorkspaces)

@@ -42,6 +42,7 @@ type Server struct {
 	providers   map[string]providers.Provider
 	order       []string
 	provisioner Provisioner
+	policy      *argilla.Policy
 	usedStates  *session.UsedStates
 	forward     *httputil.ReverseProxy
 	log         *slog.Logger
@@ -64,6 +65,7 @@ func New(cfg *config.Config, keys *session.Keys, list []providers.Provider, p Pr
 		keys:        keys,
 		providers:   map[string]providers.Provider{},
 		provisioner: p,
+		policy:      argilla.NewPolicy(cfg),
 		usedStates:  session.NewUsedStates(maxPendingStates),
 		log:         log,
 		now:         time.Now,
