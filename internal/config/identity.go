@@ -107,8 +107,6 @@ func UniqueUsernames(provider string) bool {
 	return uniqueUsernameProviders[provider]
 }
 
-
-
 // applyIdentity reads the identity settings: AUTHPROXY_<KEY>, then the
 // file's `authproxy` section.
 func (l *loader) applyIdentity() {
