@@ -2,9 +2,12 @@ package proxy
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -173,6 +176,16 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log = log.With(slog.String("subject", identity.Subject), slog.String("user", identity.Username))
+	if !usableUsername(identity.Username) {
+		// Argilla accepts any non-empty username, so " argilla" or
+		// "argilla\u200b" would become a look-alike of another account.
+		log.Warn("login rejected: unusable username")
+		s.metrics.login(cfg.Name, "rejected")
+		writeDetail(w, http.StatusUnprocessableEntity, fmt.Sprintf(
+			"the username %q from %s has white space at its ends or invisible characters; "+
+				"change it at the provider or ask the operator to set the username claim", identity.Username, cfg.Name))
+		return
+	}
 
 	// The provisioner adds provider, subject and user to its own lines.
 	ctx := argilla.ContextWithLogger(r.Context(), s.logger(r))
@@ -271,6 +284,21 @@ func errorCode(code string) string {
 		}
 	}
 	return code
+}
+
+// usableUsername reports whether name can be an Argilla username made by
+// the proxy: valid UTF-8, no white space at either end, and no control or
+// format characters (such as zero-width spaces) anywhere.
+func usableUsername(name string) bool {
+	if name == "" || !utf8.ValidString(name) || strings.TrimSpace(name) != name {
+		return false
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // truncate returns s cut to at most n bytes, for log lines.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -759,5 +760,24 @@ func TestFormPostCallbackLimits(t *testing.T) {
 		}
 	default:
 		t.Error("a POST callback of an unconfigured provider was not forwarded to Argilla")
+	}
+}
+
+func TestAccessTokenRejectsUnusableUsername(t *testing.T) {
+	for _, name := range []string{" argilla", "argilla ", "argi\u200blla", "ar\ngilla", "", "\xff"} {
+		t.Run(fmt.Sprintf("%q", name), func(t *testing.T) {
+			tp := newTestProxy(t, nil)
+			tp.provider.identity.Username = name
+			state, cookie := tp.startLogin(t)
+			req := httptest.NewRequest("GET", "http://localhost/api/v1/oauth2/providers/keycloak/access-token?code=c&state="+url.QueryEscape(state), nil)
+			req.AddCookie(cookie)
+			resp := tp.do(req)
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("status = %d, want 422", resp.StatusCode)
+			}
+			if len(tp.provisioner.accounts) != 0 {
+				t.Error("an account was provisioned for an unusable username")
+			}
+		})
 	}
 }
