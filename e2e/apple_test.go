@@ -23,9 +23,11 @@ var appleButton = chromedp.Search(`//button[contains(normalize-space(.), "Sign i
 
 // appleOAuthFile is an Argilla OAuth file with Sign in with Apple, whose
 // key comes from SOCIAL_AUTH_APPLE_ID_* variables.
+// It lists keycloak too, so that the sign-in page must show two buttons.
 const appleOAuthFile = `providers:
   - name: apple-id
     client_id: "com.example.argilla"
+  - name: keycloak
 extra_backends:
   - social_core.backends.apple.AppleIdAuth
 allowed_workspaces:
@@ -58,11 +60,21 @@ func TestAppleFormPostSignIn(t *testing.T) {
 	apple.SignInApple(subject, "relay-"+subject+"@privaterelay.appleid.com", "Tim", "Cook")
 
 	proxy := startInProcessProxy(t, s, appleOAuthFile, map[string]string{
-		"SOCIAL_AUTH_APPLE_ID_TEAM":   appleTeamID,
-		"SOCIAL_AUTH_APPLE_ID_KEY":    appleKeyID,
-		"SOCIAL_AUTH_APPLE_ID_SECRET": p8,
+		"SOCIAL_AUTH_APPLE_ID_TEAM":          appleTeamID,
+		"SOCIAL_AUTH_APPLE_ID_KEY":           appleKeyID,
+		"SOCIAL_AUTH_APPLE_ID_SECRET":        p8,
+		"SOCIAL_AUTH_KEYCLOAK_OIDC_ENDPOINT": s.Issuer,
+		"OAUTH2_KEYCLOAK_CLIENT_ID":          s.ClientID,
+		"OAUTH2_KEYCLOAK_CLIENT_SECRET":      s.ClientSecret,
 	}, map[string]string{"https://appleid.apple.com": apple.URL})
 	browser := newBrowser(t, s)
+
+	// Each configured provider gets its own button on Argilla's sign-in page.
+	doStep(t, browser, "open the sign-in page with two providers",
+		chromedp.Navigate(proxy.Origin+"/sign-in"),
+		chromedp.WaitVisible(appleButton),
+		chromedp.WaitVisible(keycloakButton),
+	)
 
 	first := signInThroughUI(t, browser, proxy.Origin, appleButton, nil)
 

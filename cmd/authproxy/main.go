@@ -153,7 +153,7 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	server.Start(ctx)
+	fatal := server.Start(ctx)
 
 	httpServer := &http.Server{
 		Addr:              cfg.Listen,
@@ -171,6 +171,11 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 	select {
 	case err := <-errs:
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	case err := <-fatal:
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = httpServer.Shutdown(shutdownCtx)
+		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")

@@ -185,10 +185,8 @@ func (p *oidcProvider) readDiscovery(ctx context.Context) (discoveryDocument, er
 }
 
 // checkIssuer compares the issuer that discovery names with the configured
-// one. Both must match exactly (OpenID Connect Discovery 1.0, section 4.3),
-// because ID tokens are checked against it. A difference in a trailing slash
-// alone is accepted, and the discovered spelling is then the one ID tokens
-// must carry.
+// one. Both must match exactly, trailing slash included (OpenID Connect
+// Discovery 1.0, section 4.3), because ID tokens are checked against it.
 func (p *oidcProvider) checkIssuer(discovered, wellKnown string) error {
 	if p.spec.acceptIssuer != nil {
 		if err := p.spec.acceptIssuer(discovered); err != nil {
@@ -196,7 +194,7 @@ func (p *oidcProvider) checkIssuer(discovered, wellKnown string) error {
 		}
 		return nil
 	}
-	if strings.TrimSuffix(discovered, "/") == strings.TrimSuffix(p.spec.issuer, "/") {
+	if discovered == p.spec.issuer {
 		return nil
 	}
 

@@ -83,14 +83,18 @@ func TestKeycloakIssuerMismatch(t *testing.T) {
 	}
 }
 
-func TestKeycloakTrailingSlashAccepted(t *testing.T) {
-	_, entry, env := keycloakFake(t)
+func TestKeycloakTrailingSlashRejected(t *testing.T) {
+	fake, entry, env := keycloakFake(t)
 	env["SOCIAL_AUTH_KEYCLOAK_OIDC_ENDPOINT"] += "/"
 	p := newProvider(t, entry, env, Options{})
-	if err := p.Check(context.Background()); err != nil {
-		t.Fatalf("Check with a trailing slash: %v", err)
+	err := p.Check(context.Background())
+	if !errors.Is(err, ErrIssuerMismatch) {
+		t.Fatalf("Check with a trailing slash = %v, expected ErrIssuerMismatch", err)
 	}
-	mustLogin(t, p)
+	fix := "SOCIAL_AUTH_KEYCLOAK_OIDC_ENDPOINT=" + fake.Issuer()
+	if !strings.Contains(err.Error(), fix) {
+		t.Errorf("error %q does not give the fix %q", err, fix)
+	}
 }
 
 func TestKeycloakBackchannel(t *testing.T) {

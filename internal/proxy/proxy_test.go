@@ -29,11 +29,12 @@ type stubProvider struct {
 	identity  *providers.Identity
 	exchange  error
 	authorize error
+	check     error
 }
 
 func (p *stubProvider) Name() string { return "keycloak" }
 
-func (p *stubProvider) Check(context.Context) error { return nil }
+func (p *stubProvider) Check(context.Context) error { return p.check }
 
 func (p *stubProvider) AuthCodeURL(_ context.Context, r providers.Request) (string, error) {
 	if p.authorize != nil {
@@ -779,5 +780,23 @@ func TestAccessTokenRejectsUnusableUsername(t *testing.T) {
 				t.Error("an account was provisioned for an unusable username")
 			}
 		})
+	}
+}
+
+func TestStartStopsOnIssuerMismatch(t *testing.T) {
+	tp := newTestProxy(t, nil)
+	tp.provider.check = fmt.Errorf("%w: names the issuer %q", providers.ErrIssuerMismatch, "https://other.test")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	select {
+	case err := <-tp.server.Start(ctx):
+		if !errors.Is(err, providers.ErrIssuerMismatch) {
+			t.Errorf("Start reported %v, want the issuer mismatch", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Start reported nothing within 5 s for an issuer mismatch")
+	}
+	if resp := tp.do(httptest.NewRequest("GET", "/authproxy/ready", nil)); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("ready after an issuer mismatch: status = %d, want 503", resp.StatusCode)
 	}
 }

@@ -6,6 +6,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
@@ -140,8 +141,11 @@ func (s *Server) ownsPath(r *http.Request) bool {
 
 // Start creates the allowed workspaces and reads every provider's discovery
 // document, retrying with backoff until each succeeds or ctx ends. The
-// readiness endpoint answers 200 from then on.
-func (s *Server) Start(ctx context.Context) {
+// readiness endpoint answers 200 from then on. A mistake that no retry can
+// fix, such as an issuer that differs from the configured one, is sent on
+// the channel Start returns, and the caller should stop.
+func (s *Server) Start(ctx context.Context) <-chan error {
+	fatal := make(chan error, 1)
 	go func() {
 		if !s.cfg.Enabled {
 			s.ready.Store(true)
@@ -151,7 +155,8 @@ func (s *Server) Start(ctx context.Context) {
 			_, err := s.provisioner.EnsureWorkspaces(ctx, s.cfg.AllowedWorkspaces)
 			switch {
 			case argilla.IsStatus(err, http.StatusUnauthorized):
-				// A retry will not help: the key is wrong.
+				// The key may be changed in Argilla while the proxy waits,
+				// so this is retried, but logged as an error.
 				s.log.Error("Argilla rejected the owner API key; set AUTHPROXY_ARGILLA_API_KEY to the api_key of an Argilla owner",
 					slog.Any("error", err))
 			case argilla.IsStatus(err, http.StatusForbidden):
@@ -162,39 +167,52 @@ func (s *Server) Start(ctx context.Context) {
 		})
 		for _, name := range s.order {
 			provider := s.providers[name]
-			retry(ctx, s.log.With(slog.String("provider", name)), "read provider discovery", func(ctx context.Context) error {
+			err := retry(ctx, s.log.With(slog.String("provider", name)), "read provider discovery", func(ctx context.Context) error {
 				err := provider.Check(ctx)
 				if errors.Is(err, providers.ErrIssuerMismatch) {
-					// A retry will not help: the configuration must change.
-					// Readiness stays 503 until it does.
-					s.log.Error("provider configuration is wrong", slog.String("provider", name), slog.Any("error", err))
+					return permanent{err}
 				}
 				return err
 			})
+			if err != nil {
+				fatal <- fmt.Errorf("provider %s: %w", name, err)
+				return
+			}
 		}
 		if ctx.Err() == nil {
 			s.ready.Store(true)
 			s.log.Info("ready", slog.Any("workspaces", s.cfg.AllowedWorkspaces), slog.Any("providers", s.order))
 		}
 	}()
+	return fatal
 }
 
+// permanent marks an error that retry must not retry.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
 // retry calls step until it succeeds or ctx ends, waiting 0.5 s, 1 s, 2 s
-// and so on up to 30 s between attempts, and logs each failure.
-func retry(ctx context.Context, log *slog.Logger, what string, step func(context.Context) error) {
+// and so on up to 30 s between attempts, and logs each failure. It returns
+// the error of a step that failed with a permanent error, and nil otherwise.
+func retry(ctx context.Context, log *slog.Logger, what string, step func(context.Context) error) error {
 	delay := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		attemptCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := step(attemptCtx)
 		cancel()
 		if err == nil {
-			return
+			return nil
+		}
+		var stop permanent
+		if errors.As(err, &stop) {
+			return stop.error
 		}
 		log.Warn(what+" failed; retrying", slog.Int("attempt", attempt),
 			slog.Duration("retry_in", delay), slog.Any("error", err))
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-time.After(delay):
 		}
 		delay = min(delay*2, 30*time.Second)
