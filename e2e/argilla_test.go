@@ -63,6 +63,27 @@ func (a *argillaOwner) getJSON(t *testing.T, path string, out any) {
 	}
 }
 
+// deleteUser deletes the user with id through DELETE /api/v1/users/{id}
+// and fails the test unless Argilla returns 200.
+func (a *argillaOwner) deleteUser(t *testing.T, id string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodDelete, a.baseURL+"/api/v1/users/"+id, nil)
+	if err != nil {
+		t.Fatalf("build request DELETE /api/v1/users/%s: %v", id, err)
+	}
+	req.Header.Set("X-Argilla-Api-Key", a.apiKey)
+	resp, err := a.client.Do(req)
+	if err != nil {
+		t.Fatalf("DELETE %s/api/v1/users/%s with the owner API key failed: %v", a.baseURL, id, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE %s/api/v1/users/%s with the owner API key returned status %d, expected 200; body %s",
+			a.baseURL, id, resp.StatusCode, body)
+	}
+}
+
 func (a *argillaOwner) users(t *testing.T) []argillaUser {
 	t.Helper()
 	var list struct {
