@@ -137,7 +137,10 @@ func serve(cfg *config.Config, log *slog.Logger) error {
 
 	upstream := *cfg.Upstream
 	upstream.Path = cfg.BasePath
-	client := argilla.NewClient(&upstream, cfg.ArgillaAPIKey, &http.Client{Timeout: 30 * time.Second})
+	// One call may take as long as a whole sign-in's provisioning may: Argilla
+	// hashes a password for each new user, and a burst of first sign-ins
+	// queues those calls.
+	client := argilla.NewClient(&upstream, cfg.ArgillaAPIKey, &http.Client{Timeout: argilla.DefaultProvisionTimeout})
 	server := proxy.New(cfg, keys, list, argilla.NewProvisioner(client, log), log)
 	if cfg.MetricsListen != "" {
 		metrics := proxy.NewMetrics()
