@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -122,7 +121,7 @@ func startInProcessProxy(t *testing.T, s stack, oauthFile string, env, fakes map
 		DirectURL: "http://" + listen,
 		recorder:  recorder,
 	}
-	p.waitReady(t, logPath)
+	waitForReady(t, p.DirectURL, logPath, nil)
 	return p
 }
 
@@ -141,29 +140,6 @@ func inProcessLogger(t *testing.T, port int) (*slog.Logger, string) {
 	}
 	t.Cleanup(func() { logFile.Close() })
 	return slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug})), logPath
-}
-
-func (p *inProcessProxy) waitReady(t *testing.T, logPath string) {
-	t.Helper()
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(proxyReadyTimeout)
-	lastResult := "no response yet"
-	for time.Now().Before(deadline) {
-		resp, err := client.Get(p.DirectURL + "/authproxy/ready")
-		if err != nil {
-			lastResult = err.Error()
-		} else {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-			lastResult = fmt.Sprintf("status %d, body %q", resp.StatusCode, body)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("GET %s/authproxy/ready did not return 200 within %s; last result: %s; log %s:\n%s",
-		p.DirectURL, proxyReadyTimeout, lastResult, logPath, tailFile(logPath, 40))
 }
 
 // recordedRequest is one request to the proxy's OAuth paths and the start

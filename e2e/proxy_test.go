@@ -191,18 +191,32 @@ func startProxy(t *testing.T, env map[string]string) *proxyProcess {
 
 func (p *proxyProcess) waitReady(t *testing.T) {
 	t.Helper()
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(proxyReadyTimeout)
-	lastResult := "no response yet"
-	for time.Now().Before(deadline) {
+	exited := func() bool {
 		select {
 		case <-p.exited:
 			t.Fatalf("authproxy exited before it was ready (%s); log %s:\n%s",
 				p.cmd.ProcessState, p.LogPath, tailFile(p.LogPath, 40))
+			return true
 		default:
+			return false
 		}
+	}
+	waitForReady(t, p.DirectURL, p.LogPath, exited)
+}
 
-		resp, err := client.Get(p.DirectURL + "/authproxy/ready")
+// waitForReady polls baseURL/authproxy/ready until it returns 200, failing
+// the test after proxyReadyTimeout or as soon as stopped reports true.
+// stopped may be nil.
+func waitForReady(t *testing.T, baseURL, logPath string, stopped func() bool) {
+	t.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(proxyReadyTimeout)
+	lastResult := "no response yet"
+	for time.Now().Before(deadline) {
+		if stopped != nil && stopped() {
+			return
+		}
+		resp, err := client.Get(baseURL + "/authproxy/ready")
 		if err != nil {
 			lastResult = err.Error()
 		} else {
@@ -216,7 +230,7 @@ func (p *proxyProcess) waitReady(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("GET %s/authproxy/ready did not return 200 within %s; last result: %s; log %s:\n%s",
-		p.DirectURL, proxyReadyTimeout, lastResult, p.LogPath, tailFile(p.LogPath, 40))
+		baseURL, proxyReadyTimeout, lastResult, logPath, tailFile(logPath, 40))
 }
 
 // stop sends SIGTERM and, after proxyStopTimeout, SIGKILL.
