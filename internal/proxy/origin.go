@@ -9,10 +9,10 @@ import (
 	"github.com/argilla-authproxy/authproxy/internal/config"
 )
 
-// origin returns the scheme and host the browser used for r: the public
-// URL when configured; otherwise the connection's own, corrected by
-// X-Forwarded-Proto and X-Forwarded-Host only when the peer is a trusted
-// proxy.
+// origin returns the scheme and host the browser used for r. A configured
+// public URL wins. Otherwise the connection's own values are used, and
+// X-Forwarded-Proto and X-Forwarded-Host correct them only when the peer is
+// a trusted proxy.
 func (s *Server) origin(r *http.Request) (scheme, host string) {
 	if s.cfg.PublicURL != nil {
 		return s.cfg.PublicURL.Scheme, s.cfg.PublicURL.Host

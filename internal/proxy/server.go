@@ -141,7 +141,7 @@ func (s *Server) ownsPath(r *http.Request) bool {
 
 // Start creates the allowed workspaces and reads every provider's discovery
 // document, retrying with backoff until each succeeds or ctx ends. The
-// readiness endpoint answers 200 from then on. A mistake that no retry can
+// readiness endpoint returns 200 from then on. A mistake that no retry can
 // fix, such as an issuer that differs from the configured one, is sent on
 // the channel Start returns, and the caller should stop.
 func (s *Server) Start(ctx context.Context) <-chan error {
