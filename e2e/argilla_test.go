@@ -122,28 +122,7 @@ func (a *argillaOwner) userWorkspaceNames(t *testing.T, userID string) []string 
 // Cookie headers (each omitted when empty) and returns the status and body.
 func callMe(t *testing.T, baseURL, authorization, cookie string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, baseURL+"/api/v1/me", nil)
-	if err != nil {
-		t.Fatalf("build request GET /api/v1/me: %v", err)
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
-	}
-	client := &http.Client{
-		Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s/api/v1/me failed: %v", baseURL, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp, body := sendMe(t, baseURL, authorization, cookie)
 	return resp.StatusCode, body
 }
 

@@ -141,16 +141,20 @@ func TestDeletedUserEndsSession(t *testing.T) {
 }
 
 // sendMe sends GET /api/v1/me to baseURL with the Authorization and Cookie
-// headers and returns the response, with its body read and closed, and the
-// body.
+// headers (each omitted when empty) and returns the response, with its body
+// read and closed, and the body.
 func sendMe(t *testing.T, baseURL, authorization, cookie string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, baseURL+"/api/v1/me", nil)
 	if err != nil {
 		t.Fatalf("build request GET /api/v1/me: %v", err)
 	}
-	req.Header.Set("Authorization", authorization)
-	req.Header.Set("Cookie", cookie)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
 	client := &http.Client{
 		Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
