@@ -85,6 +85,16 @@ func (ps *problems) add(p Problem) {
 	}
 }
 
+// hasKey reports whether a mistake about key has been recorded already.
+func (ps *problems) hasKey(key string) bool {
+	for _, p := range ps.errors {
+		if p.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
 func (ps *problems) warn(p Problem) {
 	if ps.firstTime(p) {
 		ps.warnings = append(ps.warnings, p)

@@ -297,6 +297,11 @@ func TestLoadMistakes(t *testing.T) {
 			problems: []string{`argilla_api_key: the API key contains white space or control characters`},
 		},
 		{
+			name:     "cookie secret list with an empty entry",
+			f:        fixture{file: validGitHub, env: env("AUTHPROXY_COOKIE_SECRETS=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=,")},
+			problems: []string{`cookie_secrets: the list has an empty entry`},
+		},
+		{
 			name:     "clock skew too large",
 			f:        fixture{file: validGitHub, env: env("AUTHPROXY_CLOCK_SKEW=1h")},
 			problems: []string{`clock_skew = "1h": not a duration from 0s to 10m`},
@@ -353,6 +358,15 @@ func TestLoadMistakes(t *testing.T) {
 			problems: []string{
 				"providers.github.client_secret: missing client secret",
 				`env OAUTH2_GITHUB_CLIENT_SECRET_FILE: OAUTH2_GITHUB_CLIENT_SECRET_FILE = "/run/secrets/missing": ` +
+					"cannot read the secret file: file does not exist; fix: point it at a readable file, or unset it",
+			},
+		},
+		{
+			name: "unreadable cookie secret file",
+			f: fixture{file: validGitHub,
+				env: env("AUTHPROXY_COOKIE_SECRETS=", "AUTHPROXY_COOKIE_SECRETS_FILE=/run/secrets/missing")},
+			problems: []string{
+				`env AUTHPROXY_COOKIE_SECRETS_FILE: AUTHPROXY_COOKIE_SECRETS_FILE = "/run/secrets/missing": ` +
 					"cannot read the secret file: file does not exist; fix: point it at a readable file, or unset it",
 			},
 		},

@@ -230,7 +230,7 @@ func (l *loader) applyProxySettings() {
 	l.applyCookieSecrets()
 
 	c.ArgillaAPIKey = l.proxyValue("argilla_api_key")
-	if c.ArgillaAPIKey == "" && c.Enabled {
+	if c.ArgillaAPIKey == "" && c.Enabled && !l.ps.hasKey("AUTHPROXY_ARGILLA_API_KEY_FILE") {
 		l.problem("argilla_api_key", "", "missing Argilla owner API key, which provisioning needs",
 			"set AUTHPROXY_ARGILLA_API_KEY or AUTHPROXY_ARGILLA_API_KEY_FILE to the API key of an Argilla owner")
 	}
@@ -341,10 +341,17 @@ func (l *loader) applyBasePath() {
 }
 
 func (l *loader) applyCookieSecrets() {
-	secrets := splitList(l.proxyValue("cookie_secrets"))
-	if len(secrets) == 0 {
+	raw := l.proxyValue("cookie_secrets")
+	secrets := splitList(raw)
+	// An unreadable AUTHPROXY_COOKIE_SECRETS_FILE is reported already.
+	if len(secrets) == 0 && !l.ps.hasKey("AUTHPROXY_COOKIE_SECRETS_FILE") {
 		l.problem("cookie_secrets", "", "missing cookie secret",
 			"set AUTHPROXY_COOKIE_SECRETS or AUTHPROXY_COOKIE_SECRETS_FILE to the output of `openssl rand -base64 32`")
+	}
+	if len(secrets) > 0 && len(secrets) != len(strings.Split(raw, ",")) {
+		// A stray comma usually means a secret was lost in an edit.
+		l.problem("cookie_secrets", "", "the list has an empty entry",
+			"remove the extra comma, or put back the secret that was there")
 	}
 	for i, s := range secrets {
 		key, err := decodeSecret(s)
