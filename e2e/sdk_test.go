@@ -57,11 +57,11 @@ func runSDK(t *testing.T, python, apiURL, apiKey, newWorkspace string) sdkResult
 	return result
 }
 
-// TestPythonSDKThroughProxy uses argilla's own Python SDK through authproxy:
-// with the owner's API key it reads the owner and the workspaces and creates
-// a workspace, and with the API key of a user who signed in through the
-// proxy it reads that user. API-key requests carry no authproxy token, so
-// the proxy must pass them through unchanged.
+// TestPythonSDKThroughProxy uses argilla's own Python SDK through authproxy.
+// With the owner's API key it reads the owner, lists the workspaces and
+// creates one. With the API key of a user who signed in through the proxy it
+// reads that user. API-key requests carry no authproxy token, so the proxy
+// must pass them through unchanged.
 func TestPythonSDKThroughProxy(t *testing.T) {
 	s := loadStack(t)
 	python := requireEnv(t, "AUTHPROXY_ARGILLA_PYTHON")
