@@ -23,25 +23,11 @@ func TestProvisionConcurrentSameIdentity(t *testing.T) {
 	s.cleanupIdentity(t, a.Provider, a.Subject)
 	s.cleanupWorkspaces(t, a.Workspaces...)
 	logs := &logBuffer{}
-	provisioners := make([]*Provisioner, replicas)
-	for i := range provisioners {
-		provisioners[i] = s.provisioner(s.base, logs)
+	accounts := make([]Account, signIns)
+	for i := range accounts {
+		accounts[i] = a
 	}
-
-	users := make([]*User, signIns)
-	errs := make([]error, signIns)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range signIns {
-		wg.Go(func() {
-			<-start
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			users[i], errs[i] = provisioners[i%replicas].Provision(ctx, a)
-		})
-	}
-	close(start)
-	wg.Wait()
+	users, errs := provisionAtOnce(s, logs, accounts)
 
 	want := BindingID(a.Provider, a.Subject)
 	for i := range signIns {
@@ -80,10 +66,6 @@ func TestProvisionConcurrentIdentities(t *testing.T) {
 	workspaces := []string{"crowd-" + u}
 	s.cleanupWorkspaces(t, workspaces...)
 	logs := &logBuffer{}
-	provisioners := make([]*Provisioner, replicas)
-	for i := range provisioners {
-		provisioners[i] = s.provisioner(s.base, logs)
-	}
 	accounts := make([]Account, signIns)
 	for i := range accounts {
 		accounts[i] = Account{Provider: "github", Subject: fmt.Sprintf("15%02d%s", i, u),
@@ -91,20 +73,7 @@ func TestProvisionConcurrentIdentities(t *testing.T) {
 		s.cleanupIdentity(t, accounts[i].Provider, accounts[i].Subject)
 	}
 
-	users := make([]*User, signIns)
-	errs := make([]error, signIns)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range signIns {
-		wg.Go(func() {
-			<-start
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			users[i], errs[i] = provisioners[i%replicas].Provision(ctx, accounts[i])
-		})
-	}
-	close(start)
-	wg.Wait()
+	users, errs := provisionAtOnce(s, logs, accounts)
 
 	seen := map[string]bool{}
 	for i, a := range accounts {
@@ -126,4 +95,30 @@ func TestProvisionConcurrentIdentities(t *testing.T) {
 	if n := len(logs.audits(t, "created")); n != signIns {
 		t.Errorf("%d 'account created' lines, want %d", n, signIns)
 	}
+}
+
+// provisionAtOnce provisions every account at the same moment, spread over
+// replicas Provisioners that log to logs, as that many proxy processes
+// would. It returns each sign-in's user and error.
+func provisionAtOnce(s *stack, logs *logBuffer, accounts []Account) ([]*User, []error) {
+	provisioners := make([]*Provisioner, replicas)
+	for i := range provisioners {
+		provisioners[i] = s.provisioner(s.base, logs)
+	}
+
+	users := make([]*User, len(accounts))
+	errs := make([]error, len(accounts))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, a := range accounts {
+		wg.Go(func() {
+			<-start
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			users[i], errs[i] = provisioners[i%replicas].Provision(ctx, a)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return users, errs
 }

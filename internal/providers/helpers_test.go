@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io/fs"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,14 @@ func login(t *testing.T, p Provider) (*Identity, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	req, callback := authorize(t, ctx, p)
+	return p.Exchange(ctx, req, callback)
+}
+
+// authorize starts a login with p, lets the fake authorize it as a browser
+// would, and returns the login's request and the callback's query.
+func authorize(t *testing.T, ctx context.Context, p Provider) (Request, url.Values) {
+	t.Helper()
 	req := newRequest(p.Name())
 	authURL, err := p.AuthCodeURL(ctx, req)
 	if err != nil {
@@ -130,7 +139,7 @@ func login(t *testing.T, p Provider) (*Identity, error) {
 	if got := callback.Get("state"); got != req.State {
 		t.Fatalf("callback state = %q, expected %q", got, req.State)
 	}
-	return p.Exchange(ctx, req, callback)
+	return req, callback
 }
 
 // mustLogin runs login and fails the test on an error.

@@ -221,19 +221,11 @@ func TestOIDCCodeReplay(t *testing.T) {
 	_, entry, env := keycloakFake(t)
 	p := newProvider(t, entry, env, Options{})
 	ctx := context.Background()
-	req := newRequest("keycloak")
-	authURL, err := p.AuthCodeURL(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	callback, err := fakes.Authorize(ctx, authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req, callback := authorize(t, ctx, p)
 	if _, err := p.Exchange(ctx, req, callback); err != nil {
 		t.Fatalf("first exchange: %v", err)
 	}
-	_, err = p.Exchange(ctx, req, callback)
+	_, err := p.Exchange(ctx, req, callback)
 	var providerErr *Error
 	if !errors.As(err, &providerErr) || providerErr.Code != "invalid_grant" {
 		t.Errorf("second exchange = %v, expected invalid_grant", err)
@@ -244,20 +236,12 @@ func TestOIDCCallbackIssuerMismatch(t *testing.T) {
 	_, entry, env := keycloakFake(t)
 	p := newProvider(t, entry, env, Options{})
 	ctx := context.Background()
-	req := newRequest("keycloak")
-	authURL, err := p.AuthCodeURL(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	callback, err := fakes.Authorize(ctx, authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req, callback := authorize(t, ctx, p)
 	if callback.Get("iss") == "" {
 		t.Fatal("the Keycloak fake sent no iss parameter")
 	}
 	callback.Set("iss", "https://attacker.example.com")
-	_, err = p.Exchange(ctx, req, callback)
+	_, err := p.Exchange(ctx, req, callback)
 	if err == nil || !strings.Contains(err.Error(), "attacker.example.com") {
 		t.Errorf("Exchange with another iss = %v, expected a rejection naming it", err)
 	}
