@@ -42,7 +42,7 @@ type Workspace struct {
 	Name string `json:"name"`
 }
 
-// APIError is a non-2xx answer from Argilla.
+// APIError is a non-2xx response from Argilla.
 type APIError struct {
 	Method string
 	Path   string
@@ -107,7 +107,8 @@ type NewUser struct {
 	Password string `json:"password"`
 }
 
-// CreateUser creates a user. Argilla answers 409 for a taken username or id.
+// CreateUser creates a user. Argilla returns 409 when the username or id
+// is already in use.
 func (c *Client) CreateUser(ctx context.Context, u NewUser) (*User, error) {
 	var created User
 	return &created, c.do(ctx, http.MethodPost, "api/v1/users", u, &created)
@@ -169,8 +170,8 @@ func (c *Client) RemoveWorkspaceUser(ctx context.Context, workspaceID, userID st
 	return c.do(ctx, http.MethodDelete, path, nil, nil)
 }
 
-// maxResponseBytes bounds what the client reads of one answer; the user
-// list grows with the installation, so it is generous.
+// maxResponseBytes bounds what the client reads of one response. The user
+// list grows with the installation, so the bound is generous.
 const maxResponseBytes = 64 << 20
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {

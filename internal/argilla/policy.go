@@ -84,7 +84,7 @@ func (p *Policy) Account(identity Identity) Account {
 		LinkTargets:    p.linkTargets,
 	}
 
-	// The USERNAME rule gives owner to whoever has that username. It
+	// The USERNAME rule makes the account with that username an owner. It
 	// applies only where a username names one person: through an explicit
 	// link, or for a provider with unique usernames.
 	if p.ownerUsername != "" && (a.Link != "" || config.UniqueUsernames(identity.Provider)) {

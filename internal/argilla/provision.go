@@ -139,11 +139,11 @@ func ContextWithLogger(ctx context.Context, log *slog.Logger) context.Context {
 //     allows it;
 //  6. a new account with DerivedUsername, under the suffix policy.
 //
-// Otherwise the sign-in is rejected with an *Error that tells the person
-// what to do, and a log line that tells the operator which setting would
-// link the account. Failed Argilla calls are retried while a.Timeout
-// allows; on failure the *Error says what failed, and no account is left
-// half made for the next attempt.
+// Otherwise the sign-in is rejected with an *Error whose message says what
+// the person can do, and a log line names the setting that would link the
+// account. Failed Argilla calls are retried while p.Timeout allows. On
+// failure the *Error says what failed, and no account is left half made for
+// the next attempt.
 func (p *Provisioner) Provision(ctx context.Context, a Account) (*User, error) {
 	timeout := p.Timeout
 	if timeout <= 0 {
@@ -499,8 +499,9 @@ func (s *signIn) firstName() string {
 	return s.a.Username
 }
 
-// randomPassword returns a password nobody knows: accounts made here sign in
-// through the provider only, but Argilla requires 8 to 100 characters.
+// randomPassword returns a random password that is never stored or shown.
+// Accounts made here sign in through the provider only, but Argilla requires
+// a password of 8 to 100 characters.
 func randomPassword() string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b) // crypto/rand.Read never returns an error.

@@ -33,7 +33,7 @@ const appleSecretLifetime = 5 * time.Minute
 // configures it:
 //
 //   - TEAM is the Apple team id and KEY the id of the Sign in with Apple
-//     key; the client secret is a JWT signed with that key (ES256).
+//     key. The client secret is a JWT signed with that key (ES256).
 //   - SECRET (or client_secret in the file) is the key's .p8 file content.
 //     A ready-made client-secret JWT, which Argilla itself sends as it is,
 //     is accepted too.

@@ -19,9 +19,9 @@ var fixedHosts = []string{appleIssuer, gitHubWeb, gitHubAPI, gitLabDefault, micr
 //
 // It exists for tests that run the whole proxy against the fakes in package
 // fakes, and the authproxy command never calls it. It rejects a key that no
-// provider uses, so a typo cannot leave a test talking to the real
-// provider, and a fake that is not an http URL on a loopback address, so it
-// cannot send sign-ins to another host.
+// provider uses, so that a typo cannot leave a test calling the real
+// provider. It also rejects a fake that is not an http URL on a loopback
+// address, so that sign-ins cannot go to another host.
 func WithFakeHosts(opts Options, fakes map[string]string) (Options, error) {
 	hosts := make(map[string]string, len(fakes))
 	for base, fake := range fakes {
